@@ -1,15 +1,15 @@
 """One small exception tree. Every message is one sentence that says what to fix.
 
-    UgcminerError
-    ├── ConfigError            bad or missing config file / key (names file, key, fix)
-    ├── CredentialsError       a required env var or Prefect Secret block is missing (names it)
-    ├── SourceError            a source failed
-    │   ├── SourceUnavailable  network/5xx/timeouts exhausted retries
-    │   ├── RateLimited        429 beyond the miner's patience
-    │   ├── QuotaExceeded      YouTube daily quota used up (mining stops cleanly for the day)
-    │   └── BadPayload         a payload could not be understood (item quarantined, run goes on)
-    ├── StoreError             database problems
-    └── ModelError             model files missing/incompatible, bad input files for classify/evaluate
+UgcminerError
+├── ConfigError            bad or missing config file / key (names file, key, fix)
+├── CredentialsError       a required env var or Prefect Secret block is missing (names it)
+├── SourceError            a source failed
+│   ├── SourceUnavailable  network/5xx/timeouts exhausted retries
+│   ├── RateLimited        429 beyond the miner's patience
+│   ├── QuotaExceeded      YouTube daily quota used up (mining stops cleanly for the day)
+│   └── BadPayload         a payload could not be understood (item quarantined, run goes on)
+├── StoreError             database problems
+└── ModelError             model files missing/incompatible, bad input files for classify/evaluate
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ def _root() -> None:
 COMMAND_MODULES = (
     "ugcminer.cli.setup",  # init
     "ugcminer.cli.mining",  # mine, emulator
-    "ugcminer.cli.modelling",  # classify, evaluate, train
+    "ugcminer.cli.modelling",  # classify, evaluate
+    "ugcminer.cli.training",  # train
     "ugcminer.cli.insight",  # analyze, topics
     "ugcminer.cli.reporting",  # report, demo, serve
     "ugcminer.cli.ops",  # prune
