@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+
+from models.insight import Creator, HowtoItem, KbGap, PeriodInsight, TopicSummary, WeakArticle
+
+
+def _sample() -> PeriodInsight:
+    topic = TopicSummary(
+        topic_id=3,
+        label="battery drains after update",
+        words=["battery", "drain", "update"],
+        size=12,
+        prev_size=5,
+        change=7,
+        status="growing",
+        sentiment={"negative": 0.8, "neutral": 0.15, "positive": 0.05},
+        category="battery",
+        representatives=[
+            {"mention_id": "reddit:t3_a", "text": "battery dies", "url": "u", "source": "reddit"}
+        ],
+        kb_article={"id": "battery", "title": "Battery tips", "url": "https://kb/b", "similarity": 0.61},
+        mention_ids=["reddit:t3_a"],
+    )
+    howto = HowtoItem(
+        mention_id="youtube:video:x",
+        title="How to fix battery drain",
+        creator="Fixer",
+        platform="youtube",
+        url="https://youtu.be/x",
+        score=0.7,
+        signals={"views_per_day": 0.5},
+        reasons=["1,000 views a day"],
+        topic_id=3,
+        topic_label="battery drains after update",
+        kb_status="weak",
+        recommendation="update an article",
+    )
+    gap = KbGap(
+        kind="topic",
+        ref="3",
+        label="battery drains",
+        volume=12,
+        outline=[{"step": "Reset", "source_url": "https://youtu.be/x", "source_title": "How to"}],
+    )
+    weak = WeakArticle(
+        article_id="battery",
+        title="Battery tips",
+        url=None,
+        topic_id=3,
+        topic_label="battery drains",
+        competing=["youtube:video:x"],
+        reason="loses",
+    )
+    creator = Creator(
+        name="Fixer",
+        platform="youtube",
+        items=2,
+        complaint_volume_addressed=12,
+        best_item_url="https://youtu.be/x",
+    )
+    return PeriodInsight(
+        brand="Acme",
+        period="2026-W47",
+        start="2026-11-16T00:00:00+00:00",
+        end="2026-11-23T00:00:00+00:00",
+        topics=[topic],
+        howto=[howto],
+        gaps=[gap],
+        weak_articles=[weak],
+        creators=[creator],
+        topic_history={3: [("2026-W46", 5), ("2026-W47", 12)]},
+        notes=["n"],
+        model_versions={"encoder": "e"},
+    )
+
+
+def test_period_insight__round_trips_through_json() -> None:
+    insight = _sample()
+    again = PeriodInsight.from_dict(json.loads(json.dumps(insight.to_dict())))
+    assert again == insight
+
+
+def test_period_insight__topic_lookup_by_id() -> None:
+    insight = _sample()
+    assert insight.topic(3) is insight.topics[0]
+    assert insight.topic(4) is None
