@@ -130,6 +130,10 @@ class EncoderConfig(_Strict):
     backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
     batch_size: int = Field(64, ge=1)
     threads: int | None = None
+    max_length: int = Field(256, ge=8, description="tokens per text; longer texts are truncated")
+    adapter: str | None = Field(
+        "builtin", description="LoRA adapter merged at load: 'builtin' (packaged model only), a path, or none"
+    )
 
 
 class HeadConfig(_Strict):
@@ -210,6 +214,17 @@ class Config(_Strict):
                 return brand
         known = ", ".join(b.name for b in self.brands)
         raise ConfigError(f"{self.source_path or 'config'}: no brand named {name!r} (known: {known})")
+
+    def store_url(self) -> str:
+        """The store URL: `store.url_env`'s value when set, else `store.url`; relative SQLite paths are
+        resolved against the config file's folder.
+        """
+        import os
+
+        url = (os.environ.get(self.store.url_env) if self.store.url_env else None) or self.store.url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = f"sqlite:///{self.resolve_path(url[len('sqlite:///'):])}"
+        return url
 
     def resolve_path(self, value: str | None) -> Path | None:
         """Resolve a path from the config relative to the config file's folder."""
