@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from miners.mention import Mention
 from store import Store
@@ -41,7 +42,7 @@ def test_store__round_trips_a_mention_exactly(store_url: str) -> None:
 def test_store__cursor_advances_with_its_batch_in_one_transaction(store_url: str) -> None:
     store = Store(store_url)
     bad = _m(5).replace(text=None)  # violates NOT NULL: the whole batch must roll back
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         store.upsert_mentions([_m(4), bad], CursorUpdate("Acme", "reddit", "q", "t3_5"))
     assert store.get_cursor("Acme", "reddit", "q") is None
     assert store.count_mentions() == 0
