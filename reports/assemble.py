@@ -1,0 +1,196 @@
+"""The `Report` model: one brand, one ISO week, everything the templates and exports need.
+
+Built from the week's `PeriodInsight` (topics, how-to, gaps, weak articles, creators), the store's
+headline numbers and trend (`reports.metrics`), and data coverage read from `runs`, `quota_usage`
+and `quarantine` (everything recorded since the week began).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from models.insight import HowtoItem, PeriodInsight, TopicSummary
+from reports.coverage import Coverage, read_coverage
+from reports.metrics import TREND_WEEKS, Headline, WeekMetrics, headlines, weekly_metrics
+from reports.weeks import IsoWeek
+from store.db import Store
+
+MAX_ACTIONS = 6
+METHODS_NOTE = (
+    "Mentions of the brand were mined from Reddit (search and watched subreddits, with comment trees) and "
+    "YouTube (videos and comments), excluding the brand's own accounts. Each mention was embedded once by "
+    "a sentence-transformer encoder; small trained heads classify sentiment, complaints and how-to content "
+    "on that embedding. Complaint topics come from BERTopic on the week's complaints and are matched to "
+    "earlier weeks by centroid similarity (new / growing / steady / fading). How-to items are ranked by "
+    "engagement normalised for age and audience and by replies that say the fix worked. Knowledge-base "
+    "coverage compares topics and how-to items with the brand's articles by embedding similarity; draft "
+    "outlines are drawn from the successful third-party content and cite it. Numbers are counts of "
+    "mentions created in the week (brand timezone); changes compare with the previous ISO week."
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the content team should do next."""
+
+    kind: str  # write | update | link | reach out
+    title: str
+    why: str
+    topic_label: str | None = None
+    outline: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)  # {title, url}
+
+    def as_row(self) -> dict[str, Any]:
+        """A flat table row."""
+        return {
+            "action": self.kind,
+            "title": self.title,
+            "why": self.why,
+            "topic": self.topic_label,
+            "outline": " / ".join(str(s.get("step", "")) for s in self.outline),
+            "sources": " ".join(str(s.get("source_url") or "") for s in self.outline).strip(),
+        }
+
+
+@dataclass
+class Report:
+    """Everything shown for one brand and one week."""
+
+    brand: str
+    week: IsoWeek
+    generated_at: datetime
+    insight: PeriodInsight
+    trend: list[WeekMetrics]
+    headlines: list[Headline]
+    coverage: Coverage
+    actions: list[Action]
+    top_topics: int = 10
+    top_howto: int = 10
+    methods: str = METHODS_NOTE
+
+    @property
+    def period(self) -> str:
+        """Like "2026-W47"."""
+        return self.week.label
+
+    @property
+    def topics(self) -> list[TopicSummary]:
+        """The top complaint topics, largest first."""
+        return sorted(self.insight.topics, key=lambda t: (-t.size, t.topic_id))[: self.top_topics]
+
+    @property
+    def emerging(self) -> list[TopicSummary]:
+        """New and growing topics, biggest rise first."""
+        rising = [t for t in self.insight.topics if t.status in ("new", "growing")]
+        return sorted(rising, key=lambda t: (-t.change, -t.size, t.topic_id))
+
+    @property
+    def howto(self) -> list[HowtoItem]:
+        """The how-to leaderboard, best first."""
+        return sorted(self.insight.howto, key=lambda h: -h.score)[: self.top_howto]
+
+    def topic_trend(self, topic_id: int) -> list[int]:
+        """The topic's weekly sizes, oldest first (for a sparkline)."""
+        return [int(n) for _, n in self.insight.topic_history.get(topic_id, [])][-TREND_WEEKS:]
+
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Every table of the report as flat rows (CSV/JSON exports and artifacts)."""
+        from reports.tables import report_tables
+
+        return report_tables(self)
+
+
+def _gap_actions(insight: PeriodInsight) -> list[Action]:
+    out = []
+    for gap in sorted(insight.gaps, key=lambda g: -g.volume):
+        why = (
+            f"{gap.volume} complaint mentions this week and no matching help article"
+            if gap.kind == "topic"
+            else f"successful third-party how-to content ({gap.volume} engagements) with no matching article"
+        )
+        out.append(Action("write", f"Write an article: {gap.label}", why, gap.label, list(gap.outline)))
+    return out
+
+
+def _weak_actions(insight: PeriodInsight) -> list[Action]:
+    by_id = {h.mention_id: h for h in insight.howto}
+    out = []
+    for weak in insight.weak_articles:
+        links = [{"title": by_id[c].title, "url": by_id[c].url} for c in weak.competing if c in by_id]
+        links.insert(0, {"title": f"Current article: {weak.title}", "url": weak.url})
+        out.append(
+            Action("update", f"Update the article: {weak.title}", weak.reason, weak.topic_label, links=links)
+        )
+    return out
+
+
+def _howto_actions(insight: PeriodInsight) -> list[Action]:
+    kinds = {"link to it": "link", "reach out to the creator": "reach out"}
+    out = []
+    for item in sorted(insight.howto, key=lambda h: -h.score):
+        kind = kinds.get(item.recommendation)
+        if kind is None:
+            continue
+        verb = "Link to" if kind == "link" else f"Reach out to {item.creator or 'the creator'} about"
+        why = "; ".join(item.reasons[:2]) or f"success score {item.score:.2f}"
+        out.append(
+            Action(
+                kind,
+                f"{verb}: {item.title}",
+                why,
+                item.topic_label,
+                links=[{"title": item.title, "url": item.url}],
+            )
+        )
+    return out
+
+
+def next_actions(insight: PeriodInsight, limit: int = MAX_ACTIONS) -> list[Action]:
+    """What to do next: articles to write (biggest gaps first), to update, then content to use."""
+    return (_gap_actions(insight) + _weak_actions(insight) + _howto_actions(insight))[:limit]
+
+
+def empty_insight(brand: str, week: IsoWeek, note: str) -> PeriodInsight:
+    """An insight with nothing in it but a note (analysis has not run for this week)."""
+    return PeriodInsight(
+        brand=brand,
+        period=week.label,
+        start=week.start_utc.isoformat(),
+        end=week.end_utc.isoformat(),
+        notes=[note],
+    )
+
+
+def assemble_report(
+    store: Store,
+    brand: str,
+    week: IsoWeek,
+    insight: PeriodInsight | None,
+    *,
+    top_topics: int = 10,
+    top_howto: int = 10,
+    now: datetime | None = None,
+) -> Report:
+    """Build the report of `brand` for `week`."""
+    if insight is None:
+        insight = empty_insight(
+            brand,
+            week,
+            "No analysis was found for this week: run `ugcminer analyze` "
+            "for it to see topics, how-to content and gaps.",
+        )
+    trend = weekly_metrics(store, brand, week)
+    return Report(
+        brand=brand,
+        week=week,
+        generated_at=now or datetime.now(UTC),
+        insight=insight,
+        trend=trend,
+        headlines=headlines(trend),
+        coverage=read_coverage(store, brand, week, insight),
+        actions=next_actions(insight),
+        top_topics=top_topics,
+        top_howto=top_howto,
+    )

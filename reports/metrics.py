@@ -1,0 +1,160 @@
+"""Headline numbers and the 8-week trend, read from the store.
+
+Counted: third-party mentions (the brand's own accounts and content deleted upstream are left out)
+created in each ISO week. Sentiment and complaint numbers count analysed mentions only, so the
+complaint rate is complaints / analysed mentions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from miners.mention import Source
+from reports.weeks import IsoWeek
+from store import schema
+from store.db import Store
+
+TREND_WEEKS = 8
+SENTIMENTS = ("negative", "neutral", "positive")
+SOURCES = tuple(s.value for s in Source)
+SOURCE_NAMES = {"reddit": "Reddit", "youtube": "YouTube"}
+
+
+@dataclass
+class WeekMetrics:
+    """The numbers of one week."""
+
+    period: str
+    mentions: int = 0
+    by_source: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SOURCES, 0))
+    analysed: int = 0
+    sentiment: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SENTIMENTS, 0))
+    complaints: int = 0
+
+    @property
+    def complaint_rate(self) -> float | None:
+        """Complaints per analysed mention (None when nothing was analysed)."""
+        return self.complaints / self.analysed if self.analysed else None
+
+    def sentiment_share(self, label: str) -> float | None:
+        """Share of analysed mentions with sentiment `label`."""
+        return self.sentiment.get(label, 0) / self.analysed if self.analysed else None
+
+    def as_row(self) -> dict[str, Any]:
+        """A flat table row."""
+        row: dict[str, Any] = {"period": self.period, "mentions": self.mentions}
+        row.update({f"mentions_{k}": v for k, v in self.by_source.items()})
+        row["analysed"] = self.analysed
+        row.update({f"sentiment_{k}": v for k, v in self.sentiment.items()})
+        row["complaints"] = self.complaints
+        rate = self.complaint_rate
+        row["complaint_rate"] = None if rate is None else round(rate, 4)
+        return row
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline number with its change since the previous week."""
+
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    unit: str = "count"  # count | share
+
+    @property
+    def change(self) -> float | None:
+        """Absolute change (percentage points for shares)."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_pct(self) -> float | None:
+        """Relative change of a count, in percent (None from zero)."""
+        if self.unit != "count" or not self.previous or self.value is None:
+            return None
+        return 100.0 * (self.value - self.previous) / self.previous
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {**asdict(self), "change": self.change, "change_pct": self.change_pct}
+
+
+def _rows(store: Store, brand: str, since: datetime, until: datetime) -> list[Any]:
+    m, a = schema.mentions, schema.analyses
+    q = (
+        select(m.c.source, m.c.created_at, a.c.sentiment, a.c.complaint, a.c.mention_id)
+        .select_from(m.outerjoin(a, a.c.mention_id == m.c.id))
+        .where(
+            and_(
+                m.c.brand == brand,
+                m.c.created_at >= since,
+                m.c.created_at < until,
+                m.c.is_official.is_(False),
+                m.c.is_deleted.is_(False),
+            )
+        )
+    )
+    with store.engine.connect() as conn:
+        return list(conn.execute(q))
+
+
+def weekly_metrics(store: Store, brand: str, week: IsoWeek, weeks: int = TREND_WEEKS) -> list[WeekMetrics]:
+    """Metrics of the `weeks` weeks ending with `week`, oldest first (one query)."""
+    span = week.back(weeks)
+    out = {w.label: WeekMetrics(w.label) for w in span}
+    for row in _rows(store, brand, span[0].start_utc, span[-1].end_utc):
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        bucket = next((out[w.label] for w in span if w.contains(created)), None)
+        if bucket is None:
+            continue
+        bucket.mentions += 1
+        bucket.by_source[row.source] = bucket.by_source.get(row.source, 0) + 1
+        if row.mention_id is None:
+            continue
+        bucket.analysed += 1
+        if row.sentiment in bucket.sentiment:
+            bucket.sentiment[row.sentiment] += 1
+        bucket.complaints += int(bool(row.complaint))
+    return [out[w.label] for w in span]
+
+
+def headlines(trend: list[WeekMetrics]) -> list[Headline]:
+    """The headline numbers of the last week in `trend`, each against the week before."""
+    cur = trend[-1]
+    prev = trend[-2] if len(trend) > 1 else None
+    items = [Headline("mentions", "Mentions", cur.mentions, prev.mentions if prev else None)]
+    for source in cur.by_source:
+        items.append(
+            Headline(
+                f"mentions_{source}",
+                f"{SOURCE_NAMES.get(source, source)} mentions",
+                cur.by_source[source],
+                prev.by_source.get(source, 0) if prev else None,
+            )
+        )
+    items.append(
+        Headline(
+            "complaint_rate",
+            "Complaint rate",
+            cur.complaint_rate,
+            prev.complaint_rate if prev else None,
+            unit="share",
+        )
+    )
+    for label in SENTIMENTS:
+        items.append(
+            Headline(
+                f"sentiment_{label}",
+                f"{label.title()} sentiment",
+                cur.sentiment_share(label),
+                prev.sentiment_share(label) if prev else None,
+                unit="share",
+            )
+        )
+    return items
