@@ -92,6 +92,9 @@ class RedditConfig(_Strict):
     timeout_s: float = 16.0
     max_retries: int = Field(5, ge=0)
     max_backoff_s: float = 120.0
+    refresh_days: int = Field(
+        7, ge=0, description="refresh metrics of stored posts created in the last N days (one /api/info call per 100)"
+    )
 
 
 class YouTubeConfig(_Strict):
@@ -107,6 +110,10 @@ class YouTubeConfig(_Strict):
     reply_pages_per_thread: int = Field(1, ge=0)
     timeout_s: float = 30.0
     max_retries: int = Field(5, ge=0)
+    search_page_size: int = Field(50, ge=1, le=50, description="search.list maxResults")
+    refresh_stats_days: int = Field(
+        30, ge=0, description="refresh statistics of stored videos published in the last N days (0: never)"
+    )
 
 
 class PrivacyConfig(_Strict):
