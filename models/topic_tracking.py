@@ -1,0 +1,110 @@
+"""Topic identity across weeks: stable ids by centroid similarity, label history, status, trends.
+
+Each period's topics are matched one-to-one (greedily, most similar pair first) against the topics
+known from *earlier* periods, each represented by its latest centroid. A match needs a cosine
+similarity of at least `topics.match_similarity`; an unmatched topic gets a fresh id. Because only
+earlier periods are consulted, re-analysing a period gives the same ids (idempotent).
+
+Status, with thresholds from config (`growing_ratio`, `fading_ratio`):
+
+    new       first seen this period
+    growing   size >= growing_ratio * previous size (or back after a gap)
+    fading    size <= fading_ratio * previous size (0 when it disappeared)
+    steady    otherwise
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ugcminer.config import TopicsConfig
+
+
+@dataclass(frozen=True)
+class TopicSnapshot:
+    """A stable topic as seen in one period (a row of the topic registry)."""
+
+    topic_id: int
+    period: str
+    label: str
+    size: int
+    centroid: np.ndarray
+    words: tuple[str, ...] = ()
+
+
+def latest_snapshots(history: Sequence[TopicSnapshot], before: str) -> dict[int, TopicSnapshot]:
+    """Each topic's most recent snapshot from periods earlier than `before`."""
+    latest: dict[int, TopicSnapshot] = {}
+    for snap in sorted(history, key=lambda s: s.period):
+        if snap.period < before:
+            latest[snap.topic_id] = snap
+    return latest
+
+
+def match_topics(
+    centroids: Mapping[int, np.ndarray],
+    known: Mapping[int, TopicSnapshot],
+    threshold: float,
+    next_id: int,
+) -> dict[int, int]:
+    """Map this period's local topic ids to stable ids (matched, else fresh from `next_id` on)."""
+    local = sorted(centroids)
+    stable = sorted(known)
+    mapping: dict[int, int] = {}
+    if local and stable:
+        a = np.stack([_unit(centroids[i]) for i in local])
+        b = np.stack([_unit(known[j].centroid) for j in stable])
+        sims = a @ b.T
+        pairs = sorted(
+            ((float(sims[x, y]), local[x], stable[y]) for x in range(len(local)) for y in range(len(stable))),
+            key=lambda p: (-p[0], p[1], p[2]),
+        )
+        used: set[int] = set()
+        for sim, i, j in pairs:
+            if sim < threshold:
+                break
+            if i not in mapping and j not in used:
+                mapping[i] = j
+                used.add(j)
+    for i in local:
+        if i not in mapping:
+            mapping[i] = next_id
+            next_id += 1
+    return mapping
+
+
+def topic_status(size: int, prev_size: int, seen_before: bool, cfg: TopicsConfig) -> str:
+    """Status (new, growing, steady or fading) of a topic's size against the previous period."""
+    if not seen_before:
+        return "new"
+    if prev_size <= 0:
+        return "growing" if size > 0 else "fading"
+    ratio = size / prev_size
+    if ratio >= cfg.growing_ratio:
+        return "growing"
+    if ratio <= cfg.fading_ratio:
+        return "fading"
+    return "steady"
+
+
+def trend(history: Sequence[TopicSnapshot], periods: Sequence[str]) -> dict[int, list[tuple[str, int]]]:
+    """Topics over time: for every topic seen in `periods`, its size in each of them (0 if absent)."""
+    sizes: dict[int, dict[str, int]] = {}
+    wanted = set(periods)
+    for snap in history:
+        if snap.period in wanted:
+            sizes.setdefault(snap.topic_id, {})[snap.period] = snap.size
+    return {t: [(p, by_period.get(p, 0)) for p in periods] for t, by_period in sorted(sizes.items())}
+
+
+def label_history(history: Sequence[TopicSnapshot], topic_id: int) -> list[tuple[str, str]]:
+    """(period, label) pairs of a topic, oldest first."""
+    return [(s.period, s.label) for s in sorted(history, key=lambda s: s.period) if s.topic_id == topic_id]
+
+
+def _unit(vec: np.ndarray) -> np.ndarray:
+    vec = np.asarray(vec, dtype=np.float32)
+    return vec / max(float(np.linalg.norm(vec)), 1e-12)
