@@ -55,7 +55,7 @@ MAX_LINK_POSTS_PER_SUBREDDIT = 40
 #: posts that do not match any alias, kept per watched subreddit (the miner must skip them)
 NON_MATCHING_PER_SUBREDDIT = 25
 #: YouTube search keywords of the statistics set whose videos are kept besides alias matches
-YOUTUBE_KEYWORDS = ("google", "tech", "how-to")
+YOUTUBE_KEYWORDS = ("google", "tech", "how-to", "tutorial")
 
 WEEKS = 10
 #: relative volume of each of the ten weeks, oldest first (some growth, some dips)
