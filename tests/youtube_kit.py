@@ -91,7 +91,7 @@ def thread_with_replies(vid: str, replies: int) -> dict[str, Any]:
         reply = copy.deepcopy(recorded[i % len(recorded)])
         reply["id"] = f"{thread['id']}.r{i:03d}"
         reply["snippet"].update(
-            parentId=thread["id"], publishedAt=f"2024-02-01T10:{i // 60:02d}:{i % 60:02d}Z"
+            videoId=vid, parentId=thread["id"], publishedAt=f"2024-02-01T10:{i // 60:02d}:{i % 60:02d}Z"
         )
         out.append(reply)
     thread["snippet"]["totalReplyCount"] = replies

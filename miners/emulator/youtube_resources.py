@@ -24,6 +24,7 @@ SEARCH_RESULT_CAP = 500  # the API stops paging a search after about 500 results
 SEARCH_TOTAL_CAP = 1_000_000  # pageInfo.totalResults is a capped estimate (Y01: 1000000)
 INLINE_REPLIES_MAX = 5  # commentThreads carry a subset of replies; comments.list has them all
 REGION_CODE = "US"
+COMMENTS_LIST_DROPS = ("videoId",)  # snippet keys comments.list leaves out of replies (Y08, Y09)
 _UINT64_STATS = {
     "viewCount",
     "likeCount",
@@ -230,11 +231,17 @@ def formatted_thread(thread: dict[str, Any], parts: set[str], text_format: str) 
     return out
 
 
+def _as_listed_reply(comment: dict[str, Any]) -> dict[str, Any]:
+    """A reply as comments.list shows it: Y08/Y09 carry no `snippet.videoId` (threads' replies do, Y07)."""
+    snippet = {k: v for k, v in (comment.get("snippet") or {}).items() if k not in COMMENTS_LIST_DROPS}
+    return {**comment, "snippet": snippet}
+
+
 def replies_of(threads: Iterable[dict[str, Any]], parent_id: str) -> list[dict[str, Any]]:
     """Every reply to top-level comment `parent_id`, newest first (as Y08)."""
     for thread in threads:
         if thread.get("id") == parent_id:
-            replies = list((thread.get("replies") or {}).get("comments") or [])
+            replies = [_as_listed_reply(c) for c in (thread.get("replies") or {}).get("comments") or []]
             return sorted(
                 replies, key=lambda c: (c.get("snippet") or {}).get("publishedAt", ""), reverse=True
             )
