@@ -1,0 +1,263 @@
+"""How-to success: which third-party videos, posts and solution comments help customers most.
+
+An item is *instructional* when the how-to head says so or its structure does ("how to"/"guide"/
+"fix" titles, numbered steps, video chapters). Its *success* is a weighted sum of signals, each
+squashed to [0, 1] so no single one dominates (weights are policy, `HowtoWeights`):
+
+    velocity      views per day (videos) or score (Reddit) against the median of comparable items
+    approval      like ratio (likes per view, against the median) or Reddit's upvote ratio
+    worked        replies that say it worked ("that fixed it", "thanks, worked")
+    solved        a "Solved"/"Resolved" flair on the thread
+    op_confirmed  the original poster (or uploader's audience) confirming it worked
+    instructional how strongly it reads as instructions
+
+The score is decomposed: `signals` holds each component and `reasons` says it in plain words.
+Official brand content is scored the same way but kept out of the third-party ranking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from statistics import median
+
+from miners.mention import Mention
+
+TITLE_PATTERN = re.compile(
+    r"\b(how\s+to|how\s+i|guide|tutorial|fix(ed|es|ing)?|solv(e|ed|ing)|step[s]?\s+by\s+step|"
+    r"workaround|tips?|walkthrough|troubleshoot\w*|resolve[d]?)\b",
+    re.IGNORECASE,
+)
+STEP_PATTERN = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|step\s*\d+[:.)]?|[-*•]\s)\s*\S")
+WORKED_PATTERN = re.compile(
+    r"\b(that|this|it)\s+(fixed|solved|worked|did the trick)|\b(worked|works)\s+(for me|like a charm|perfectly|great)|"
+    r"\bthanks?[^.!?\n]{0,40}\b(work(ed|s)?|fix(ed)?|solved|helped)\b|\bfixed it\b|\bsaved my\b|\bthis helped\b",
+    re.IGNORECASE,
+)
+QUESTION_PATTERN = re.compile(
+    r"^(how (do|can|should) (i|we|you)|why|what|is there|does anyone|anyone)\b", re.I
+)
+SOLVED_FLAIR = re.compile(r"\b(solved|resolved|answered|fixed)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class HowtoWeights:
+    """How much each success signal counts (they sum to 1)."""
+
+    velocity: float = 0.30
+    approval: float = 0.15
+    worked: float = 0.25
+    solved: float = 0.10
+    op_confirmed: float = 0.10
+    instructional: float = 0.10
+    head_threshold: float = 0.5  # how-to head probability that alone makes an item instructional
+    min_structure: float = 0.5  # structure score that alone makes an item instructional
+
+
+@dataclass(frozen=True)
+class ScoredHowto:
+    """A how-to item with its decomposed success score."""
+
+    mention: Mention
+    score: float
+    signals: dict[str, float]
+    reasons: list[str]
+    worked_replies: list[str] = field(default_factory=list)
+
+
+def structure_score(m: Mention) -> float:
+    """0..1 from the item's form: how-to title, numbered steps, video chapters."""
+    title = (m.title or "").strip()  # comments have no title: only their steps count
+    asks = title.endswith("?") or QUESTION_PATTERN.match(title) is not None
+    score = 0.5 if TITLE_PATTERN.search(title) and not asks else 0.0
+    steps = len(STEP_PATTERN.findall(m.text or ""))
+    if steps >= 2:
+        score += 0.3
+    if len(m.extra.get("chapters") or []) >= 2:
+        score += 0.3
+    return min(1.0, score)
+
+
+def is_instructional(m: Mention, head_probability: float, weights: HowtoWeights = HowtoWeights()) -> bool:
+    """Whether `m` reads as instructions (head probability or structure)."""
+    return head_probability >= weights.head_threshold or structure_score(m) >= weights.min_structure
+
+
+def _squash(ratio: float) -> float:
+    """Map a ratio to a typical value (1 = typical) onto 0..1 (typical -> 0.5)."""
+    ratio = max(0.0, ratio)
+    return ratio / (1.0 + ratio)
+
+
+def _days(m: Mention, now: datetime) -> float:
+    return max(1.0, (now - m.created_at).total_seconds() / 86400)
+
+
+def _velocity(m: Mention, now: datetime) -> float:
+    if m.kind == "video":
+        return (m.views or 0) / _days(m, now)
+    if m.kind == "video_comment":
+        return float(m.likes or 0)
+    return float(max(m.score or 0, 0))
+
+
+def _approval(m: Mention) -> float | None:
+    if m.kind == "video" and m.views:
+        return (m.likes or 0) / m.views
+    if m.upvote_ratio is not None:
+        return float(m.upvote_ratio)
+    return None
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """Typical values of comparable items (per kind, per community for Reddit)."""
+
+    velocity: dict[tuple[str, str], float]
+    approval: dict[str, float]
+
+    @classmethod
+    def of(cls, items: Sequence[Mention], now: datetime) -> Baselines:
+        """Medians over `items` (the period's mentions, official or not)."""
+        vel: dict[tuple[str, str], list[float]] = {}
+        appr: dict[str, list[float]] = {}
+        for m in items:
+            vel.setdefault(_group(m), []).append(_velocity(m, now))
+            value = _approval(m)
+            if value is not None:
+                appr.setdefault(str(m.kind), []).append(value)
+        return cls(
+            velocity={k: max(median(v), 1.0) for k, v in vel.items()},
+            approval={k: max(median(v), 1e-6) for k, v in appr.items()},
+        )
+
+
+def _group(m: Mention) -> tuple[str, str]:
+    community = (m.community or "").lower() if m.source == "reddit" else ""
+    return (str(m.kind), community)
+
+
+def _op_confirmed(m: Mention, replies: Sequence[Mention], op_author: str | None) -> bool:
+    for reply in replies:
+        by_op = bool(reply.extra.get("is_submitter")) or (op_author is not None and reply.author == op_author)
+        if by_op and reply.author != m.author and WORKED_PATTERN.search(reply.text or ""):
+            return True
+    return False
+
+
+def _worked_replies(m: Mention, replies: Sequence[Mention]) -> list[str]:
+    return [r.text for r in replies if r.author != m.author and WORKED_PATTERN.search(r.text or "")]
+
+
+def score_item(
+    m: Mention,
+    replies: Sequence[Mention],
+    head_probability: float,
+    baselines: Baselines,
+    now: datetime,
+    *,
+    thread_flair: str | None = None,
+    op_author: str | None = None,
+    weights: HowtoWeights = HowtoWeights(),
+) -> ScoredHowto:
+    """Score one instructional item; `replies` are the mentions that answer it."""
+    velocity = _velocity(m, now)
+    typical = baselines.velocity.get(_group(m), 1.0)
+    approval = _approval(m)
+    worked = _worked_replies(m, replies)
+    flair = m.flair or thread_flair
+    solved = bool(flair and SOLVED_FLAIR.search(flair))
+    confirmed = _op_confirmed(m, replies, op_author)
+    instructional = max(head_probability, structure_score(m))
+    signals = {
+        "velocity": round(_squash(velocity / typical), 4),
+        "approval": round(
+            _squash(approval / baselines.approval.get(str(m.kind), 1.0)) if approval else 0.0, 4
+        ),
+        "worked": round(1.0 - 0.5 ** len(worked), 4),
+        "solved": 1.0 if solved else 0.0,
+        "op_confirmed": 1.0 if confirmed else 0.0,
+        "instructional": round(instructional, 4),
+    }
+    score = sum(getattr(weights, name) * value for name, value in signals.items())
+    reasons = _reasons(m, velocity, typical, approval, worked, solved, flair, confirmed, instructional)
+    return ScoredHowto(m, round(score, 4), signals, reasons, worked)
+
+
+def _reasons(
+    m: Mention,
+    velocity: float,
+    typical: float,
+    approval: float | None,
+    worked: list[str],
+    solved: bool,
+    flair: str | None,
+    confirmed: bool,
+    instructional: float,
+) -> list[str]:
+    """The score's parts in plain words, strongest first."""
+    times = velocity / typical if typical else 0.0
+    out = []
+    if m.kind == "video":
+        out.append(f"{velocity:,.0f} views a day ({times:.1f}x the typical video this period)")
+        if approval is not None:
+            out.append(f"{approval:.1%} of viewers liked it")
+    elif m.source == "reddit":
+        where = f"r/{m.community}" if m.community else "its community"
+        out.append(f"score {velocity:,.0f} ({times:.1f}x the typical score in {where})")
+        if approval is not None and m.kind == "post":
+            out.append(f"{approval:.0%} upvoted")
+    if worked:
+        out.append(f"{len(worked)} repl{'y says' if len(worked) == 1 else 'ies say'} it worked")
+    if solved:
+        out.append(f"thread marked {flair!r}")
+    if confirmed:
+        out.append("the original poster confirmed it worked")
+    if instructional >= 0.5:
+        out.append("reads as step-by-step instructions")
+    return out
+
+
+def rank_howto(
+    candidates: Sequence[Mention],
+    replies: Mapping[str, Sequence[Mention]],
+    head_probabilities: Mapping[str, float],
+    baselines: Baselines,
+    now: datetime,
+    *,
+    threads: Mapping[str, Mention] | None = None,
+    weights: HowtoWeights = HowtoWeights(),
+) -> tuple[list[ScoredHowto], list[ScoredHowto]]:
+    """Score the instructional items among `candidates`: (third-party ranked best first, official)."""
+    threads = threads or {}
+    third_party: list[ScoredHowto] = []
+    official: list[ScoredHowto] = []
+    for m in candidates:
+        prob = float(head_probabilities.get(m.id, 0.0))
+        if not is_instructional(m, prob, weights):
+            continue
+        root = threads.get(m.thread_id or "") if m.thread_id else None
+        scored = score_item(
+            m,
+            replies.get(m.id, ()),
+            prob,
+            baselines,
+            now,
+            thread_flair=root.flair if root else None,
+            op_author=root.author if root else m.author,
+            weights=weights,
+        )
+        (official if m.is_official else third_party).append(scored)
+    key = lambda s: (-s.score, s.mention.id)  # noqa: E731
+    return sorted(third_party, key=key), sorted(official, key=key)
+
+
+def replies_by_target(mentions: Sequence[Mention]) -> dict[str, list[Mention]]:
+    """Direct replies keyed by the id of what they answer (a post, comment or video)."""
+    out: dict[str, list[Mention]] = {}
+    for m in mentions:
+        if m.parent_id:
+            out.setdefault(m.parent_id, []).append(m)
+    return out

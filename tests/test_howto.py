@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from miners.mention import Mention
+from models.howto import Baselines, HowtoWeights, rank_howto, replies_by_target, structure_score
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def _m(mid: str, kind: str, **kw: object) -> Mention:
+    source = "youtube" if kind.startswith("video") else "reddit"
+    base = dict(
+        id=mid,
+        source=source,
+        kind=kind,
+        brand="Acme",
+        native_id=mid,
+        text="",
+        fetched_at=NOW,
+        created_at=NOW - timedelta(days=kw.pop("age", 2)),
+    )
+    base.update(kw)
+    return Mention(**base)  # type: ignore[arg-type]
+
+
+def _corpus() -> list[Mention]:
+    chapters = [{"start_s": 0, "title": "Intro"}, {"start_s": 40, "title": "Reset the router"}]
+    return [
+        _m(
+            "v1",
+            "video",
+            title="How to fix Acme wifi dropping",
+            text="0:00 Intro\n0:40 Reset the router",
+            views=20_000,
+            likes=900,
+            author="c1",
+            community="FixIt",
+            extra={"chapters": chapters},
+        ),
+        _m("v2", "video", title="Acme unboxing", text="my new router", views=2_000, likes=20, author="c2"),
+        _m(
+            "v3",
+            "video",
+            title="Official: how to reset your Acme router",
+            text="steps",
+            views=50_000,
+            likes=1_000,
+            author="acme",
+            is_official=True,
+        ),
+        _m("c1", "video_comment", text="That fixed it, thanks!", parent_id="v1", thread_id="v1", author="u1"),
+        _m("c2", "video_comment", text="thanks, worked for me", parent_id="v1", thread_id="v1", author="u2"),
+        _m(
+            "p1",
+            "post",
+            title="Wifi keeps dropping?",
+            text="help",
+            score=10,
+            upvote_ratio=0.9,
+            community="acme",
+            author="op",
+            flair="Solved",
+        ),
+        _m(
+            "s1",
+            "comment",
+            text="1. Unplug the router\n2. Hold reset for 10 s\n3. Re-pair",
+            score=25,
+            parent_id="p1",
+            thread_id="p1",
+            community="acme",
+            author="helper",
+        ),
+        _m(
+            "r1",
+            "comment",
+            text="Thanks, that worked!",
+            parent_id="s1",
+            thread_id="p1",
+            community="acme",
+            author="op",
+            extra={"is_submitter": True},
+        ),
+    ]
+
+
+def _rank(weights: HowtoWeights = HowtoWeights()):
+    corpus = _corpus()
+    probs = {"v1": 0.9, "v2": 0.1, "v3": 0.9, "s1": 0.8, "p1": 0.3}
+    threads = {m.id: m for m in corpus if m.kind in ("post", "video")}
+    return rank_howto(
+        corpus,
+        replies_by_target(corpus),
+        probs,
+        Baselines.of(corpus, NOW),
+        NOW,
+        threads=threads,
+        weights=weights,
+    )
+
+
+def test_rank_howto__score_is_the_weighted_sum_of_its_signals() -> None:
+    ranked, _ = _rank()
+    weights = asdict(HowtoWeights())
+    for item in ranked:
+        expected = sum(weights[name] * value for name, value in item.signals.items())
+        assert item.score == pytest.approx(expected, abs=1e-3)
+
+
+def test_rank_howto__video_with_worked_replies_explains_why() -> None:
+    ranked, _ = _rank()
+    video = next(s for s in ranked if s.mention.id == "v1")
+    assert video.signals["worked"] == pytest.approx(0.75)
+    assert "2 replies say it worked" in video.reasons
+    assert any("views a day" in r for r in video.reasons)
+
+
+def test_rank_howto__solution_comment_gets_solved_flair_and_op_confirmation() -> None:
+    ranked, _ = _rank()
+    solution = next(s for s in ranked if s.mention.id == "s1")
+    assert solution.signals["solved"] == 1.0
+    assert solution.signals["op_confirmed"] == 1.0
+    assert "the original poster confirmed it worked" in solution.reasons
+
+
+def test_rank_howto__official_content_is_kept_out_of_the_ranking() -> None:
+    ranked, official = _rank()
+    assert [s.mention.id for s in official] == ["v3"]
+    assert "v3" not in {s.mention.id for s in ranked}
+
+
+def test_rank_howto__non_instructional_items_are_not_ranked() -> None:
+    ranked, _ = _rank()
+    ids = [s.mention.id for s in ranked]
+    assert "v2" not in ids and "p1" not in ids and "c1" not in ids
+    assert ids == sorted(ids, key=lambda i: -next(s.score for s in ranked if s.mention.id == i))
+
+
+def test_structure_score__question_titles_are_not_instructions() -> None:
+    assert structure_score(_m("q", "post", title="How do I fix my wifi?")) == 0.0
+    assert structure_score(
+        _m("g", "post", title="Guide: fixing wifi drops", text="1. a\n2. b")
+    ) == pytest.approx(0.8)
