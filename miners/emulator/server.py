@@ -151,12 +151,14 @@ class Emulator:
         search_cost_model: str = "legacy",
         port: int = 0,
         host: str = "127.0.0.1",
+        reddit_window_s: float = 600.0,
     ) -> None:
         self.corpus = Corpus(corpus_dir)
         self.counters = Counters()
         self.faults = FaultSpec.parse(faults)
         self.quota = quota
         self.search_cost_model = search_cost_model
+        self.reddit_window_s = reddit_window_s  # Reddit's rate-limit window (600 s real; short = no pacing)
         self.host, self.port = host, port
         self._apis: dict[str, Any] = {}
         self._api_lock = threading.Lock()
@@ -217,6 +219,9 @@ class Emulator:
                     search_cost_model=self.search_cost_model,
                     faults=self.faults,
                 )
+                rate = getattr(self._apis[name], "rate", None)
+                if name == "reddit" and rate is not None:
+                    rate.seconds = self.reddit_window_s
             return self._apis[name]
 
     @property
@@ -271,7 +276,8 @@ class Emulator:
 
     def _answer(self, handler: _Handler, resp: EmuResponse, fault: str | None) -> None:
         if fault == "timeout":
-            time.sleep(self.faults.delay_s)  # the client has given up by now
+            threading.Event().wait(self.faults.delay_s)  # the client has given up by now (not time.sleep:
+            # tests patch that)
             handler.send(resp)
         elif fault == "cut":
             full = len(resp.body) or 64
