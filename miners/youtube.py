@@ -150,7 +150,7 @@ class YouTubeMiner:
                 batch = []
                 if vid in items:
                     batch = self._video_with_comments(items[vid], incremental=False)
-                self._done.add(vid)
+                    self._done.add(vid)
                 window = window.passed(published)
                 self._write(batch, CursorUpdate(self.brand.name, SOURCE, query, window.dump()))
         if not truncated:
