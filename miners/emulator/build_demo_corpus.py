@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import html
 import json
@@ -28,6 +29,7 @@ from typing import Any
 
 from miners.base import match_alias
 from miners.emulator.demo_records import reddit_t3, youtube_video
+from ugcminer.config import BrandConfig
 from ugcminer.demo import DEMO_AS_OF, DEMO_BRAND, demo_brand
 
 REDDIT_DIR = "data/demo_corpus_candidates/reddit_top_2013_consumer_subreddits"
@@ -90,11 +92,21 @@ def read_reddit(shared: Path) -> list[dict[str, str]]:
     return rows
 
 
-def _label(texts: Iterable[str]) -> str:
+@functools.cache
+def _brands() -> tuple[BrandConfig, BrandConfig]:
+    """The demo brand, and the same brand without its exclusions."""
     brand = demo_brand()
+    return brand, brand.model_copy(update={"exclude": []})
+
+
+def _label(texts: Iterable[str]) -> str:
+    brand, unexcluded = _brands()
+    blob = " \n ".join(texts).lower()
+    if not any(alias.lower() in blob for alias in brand.all_aliases):
+        return "other"  # no alias even as a substring: match_alias would find nothing (fast path)
     if match_alias(brand, *texts):
         return "match"
-    if match_alias(brand.model_copy(update={"exclude": []}), *texts):
+    if match_alias(unexcluded, *texts):
         return "excluded"
     return "other"
 
@@ -226,12 +238,21 @@ def _limited(items: list[Item], limit: int | None) -> list[Item]:
     return sorted(items, key=lambda it: stable_hash("limit", it.key))[:limit]
 
 
+def _sampled(rows: list[dict[str, str]], id_field: str, limit: int | None) -> list[dict[str, str]]:
+    """A fixed hash sample of the raw rows for a quick `--limit` build (all rows without a limit)."""
+    if limit is None:
+        return rows
+    ids = sorted({row[id_field] for row in rows}, key=lambda value: stable_hash("sample", value))
+    keep = set(ids[: limit * 8])
+    return [row for row in rows if row[id_field] in keep]
+
+
 def build(shared: Path, out: Path, limit: int | None = None) -> dict[str, Any]:
     """Build the corpus from `shared` into `out`; `limit` keeps at most that many items per source
     (for quick tests). Returns the manifest that was written.
     """
-    posts = _limited(select_reddit(read_reddit(shared)), limit)
-    videos = _limited(select_youtube(read_youtube(shared)), limit)
+    posts = _limited(select_reddit(_sampled(read_reddit(shared), "id", limit)), limit)
+    videos = _limited(select_youtube(_sampled(read_youtube(shared), "Video ID", limit)), limit)
     post_times, video_times = retime(posts, "reddit"), retime(videos, "youtube")
     posts.sort(key=lambda it: (-post_times[it.key], it.key))
     videos.sort(key=lambda it: (-video_times[it.key], it.key))
