@@ -33,7 +33,7 @@ from googleapiclient.discovery import build
 from miners.base import SourceSummary
 from miners.mention import Mention, MentionKind, Source, mention_id
 from miners.quota import QuotaExhausted, QuotaLedger
-from miners.youtube_calls import Caller, CallFailed, RetryPolicy, SkipItem
+from miners.youtube_calls import Caller, CallFailed, RetryPolicy, SkipItem, redact_key_in_logs
 from miners.youtube_parse import ParseContext, comment_mention, video_alias, video_mention
 from store.db import CursorUpdate, Store
 from ugcminer.config import BrandConfig, YouTubeConfig
@@ -105,6 +105,7 @@ class YouTubeMiner:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.ctx = ParseContext(brand, pseudonymize, self.clock())
         self.summary = SourceSummary(source=SOURCE, brand=brand.name)
+        redact_key_in_logs()
         options = {"api_endpoint": api_endpoint} if api_endpoint else None
         self.youtube = build(
             "youtube",

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import random
+import re
 import socket
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +32,9 @@ RETRY_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "backen
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 SKIP_REASONS = frozenset({"commentsDisabled", "videoNotFound", "commentNotFound", "processingFailure"})
 KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "accessNotConfigured", "ipRefererBlocked"})
+#: googleapiclient loggers that write request URLs (and so the `key=` parameter) at DEBUG level
+URL_LOGGERS = ("googleapiclient.discovery", "googleapiclient.http")
+_KEY_PARAM = re.compile(r"([?&]key=)[^&\s'\"]+")
 TRANSPORT_ERRORS = (
     TimeoutError,
     socket.timeout,
@@ -38,6 +43,25 @@ TRANSPORT_ERRORS = (
     http.client.HTTPException,
     httplib2.HttpLib2Error,
 )
+
+
+class RedactKey(logging.Filter):
+    """Blanks the `key=` query parameter in googleapiclient's request-URL log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record without the key; never drop it."""
+        message = record.getMessage()
+        if "key=" in message:
+            record.msg, record.args = _KEY_PARAM.sub(r"\1<redacted>", message), ()
+        return True
+
+
+def redact_key_in_logs() -> None:
+    """Install `RedactKey` on googleapiclient's URL loggers (once)."""
+    for name in URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactKey) for f in logger.filters):
+            logger.addFilter(RedactKey())
 
 
 @dataclass(frozen=True)

@@ -280,3 +280,44 @@ def test_official_channel__videos_are_kept_and_flagged(emu, sqlite_url):
     official = [m for m in store.mentions(BRAND.name) if m.is_official]
     assert [m.id for m in official] == ["youtube:video:vidOFFICIAL"]
     assert official[0].channel_id == TED_CHANNEL
+
+
+def test_fault_soak__a_mix_of_faults_on_a_third_of_calls_yields_the_fault_free_set(tmp_path, sqlite_url):
+    corpus = many_videos(tmp_path / "corpus", 40, threads_each=2)
+    with Emulator(corpus) as clean_emu:
+        clean = Store(f"sqlite:///{tmp_path / 'clean.db'}")
+        baseline = mine(clean_emu, clean, search_page_size=10)
+        clean_calls = sum(clean_emu.counters.snapshot()["calls"].values())
+    spec = (
+        "429~youtube:0.08,500~youtube:0.08,503~youtube:0.06,malformed~youtube:0.06,cut~youtube:0.06,"
+        "timeout~youtube:0.02,delay=1.0,seed=5"
+    )
+    with Emulator(corpus, faults=spec) as emu:
+        store = Store(sqlite_url)
+        summary = mine(emu, store, search_page_size=10, timeout_s=0.4, max_retries=8)
+        snapshot = emu.counters.snapshot()
+    faults, calls = sum(snapshot["faults"].values()), sum(snapshot["calls"].values())
+    assert summary.completed, summary.errors
+    assert faults / calls >= 0.2 and len(snapshot["faults"]) >= 5
+    assert calls == clean_calls + faults  # every faulted call was retried once, nothing else re-fetched
+    assert stored_ids(store) == stored_ids(clean) and baseline.new == summary.new
+
+
+def test_secrets__the_api_key_never_reaches_logs_or_the_store(emu, sqlite_url, caplog):
+    caplog.set_level("DEBUG")
+    store = Store(sqlite_url)
+    mine(emu, store)
+    client_logs = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith("miners.emulator")
+    )
+    assert "URL being requested" in client_logs  # googleapiclient logged its URLs...
+    assert API_KEY not in client_logs  # ...without the key (the emulator's own access log is the server's)
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        dump = [
+            tuple(r)
+            for t in ("mentions", "cursors", "quota_usage")
+            for r in conn.execute(text(f"SELECT * FROM {t}"))
+        ]
+    assert API_KEY not in repr(dump)
