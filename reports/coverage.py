@@ -39,7 +39,7 @@ class SourceCoverage:
 
     @property
     def status(self) -> str:
-        """ "complete" or "cut short"."""
+        """Either "complete" or "cut short"."""
         return "cut short" if self.stopped else "complete"
 
     def add(self, summary: dict[str, Any]) -> None:

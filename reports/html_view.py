@@ -23,7 +23,7 @@ def fmt_value(value: float | None, unit: str) -> str:
 
 
 def fmt_change(h: Headline) -> str:
-    """ "+12 (+8%)", "-3.1 pts" or "no previous week"."""
+    """Like "+12 (+8%)", "-3.1 pts" or "no previous week"."""
     if h.change is None:
         return "no previous week"
     if h.unit == "share":
