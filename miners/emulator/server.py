@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -87,6 +88,11 @@ def generic_fault_response(kind: str, api_name: str, retry_after: int, n: int) -
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
+
+    def setup(self) -> None:
+        """Disable Nagle: headers and body go out as separate writes, and delayed ACKs would add 40 ms."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (quiet; never log tokens)
         log.debug("emulator: %s", format % args)

@@ -1,0 +1,109 @@
+"""`ugcminer mine` and `ugcminer emulator`: thin wrappers over `flows.mine` / `miners.runner` and the
+bundled emulator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from ugcminer.cli import app
+from ugcminer.config import DEFAULT_CONFIG_NAME, load_config
+from ugcminer.errors import ConfigError
+
+NO_CONFIG = (
+    "no config file: pass --config FILE (write one with `ugcminer init`) and set the credentials it names, "
+    "or run `ugcminer mine --demo` to mine the bundled demo corpus through the local emulator"
+)
+
+
+def _demo_config_file(workdir: Path) -> Path:
+    """Write the demo config (emulator on, SQLite in `workdir`) as YAML; returns its path."""
+    from ugcminer.demo import demo_config
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = demo_config(workdir)
+    path = workdir / "ugcminer-demo.yaml"
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json", exclude={"source_path"}), sort_keys=False))
+    return path
+
+
+def _resolve_config(config: Path | None, demo: bool, workdir: Path) -> Path:
+    if demo:
+        return _demo_config_file(workdir)
+    if config is None:
+        if Path(DEFAULT_CONFIG_NAME).exists():
+            return Path(DEFAULT_CONFIG_NAME)
+        raise ConfigError(NO_CONFIG)
+    return config
+
+
+def _print_summary(result: dict[str, Any]) -> None:
+    for name, summary in result["brands"].items():
+        typer.echo(f"{name}: {summary['status']}")
+        for source, s in summary["sources"].items():
+            note = f" (stopped: {s['stopped_reason']})" if s["stopped_reason"] else ""
+            typer.echo(
+                f"  {source:8} new {s['new']}, updated {s['updated']}, unchanged {s['unchanged']}, "
+                f"skipped {s['skipped']}, quarantined {s['quarantined']}; calls {s['calls']}, "
+                f"quota units {s['quota_units']}, retries {s['retries']}{note}"
+            )
+
+
+@app.command()
+def mine(
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help=f"config file (default: ./{DEFAULT_CONFIG_NAME})"
+    ),
+    brand: str | None = typer.Option(None, "--brand", "-b", help="mine only this brand"),
+    demo: bool = typer.Option(
+        False, "--demo", help="the bundled emulator and demo corpus, SQLite in --workdir"
+    ),
+    workdir: Path = typer.Option(Path("ugcminer-demo"), "--workdir", help="where --demo keeps its store"),
+    prefect: bool = typer.Option(
+        True, "--prefect/--no-prefect", help="run as a Prefect flow (default) or inline"
+    ),
+) -> None:
+    """Mine new brand mentions from Reddit and YouTube into the store (incremental)."""
+    path = _resolve_config(config, demo, workdir)
+    if prefect:
+        from flows.mine import mine_flow
+
+        result = mine_flow(str(path), brand)
+    else:
+        from miners.runner import mine_config
+
+        result = mine_config(load_config(path), brand)
+    _print_summary(result)
+
+
+@app.command()
+def emulator(
+    corpus: Path = typer.Option(..., "--corpus", help="corpus folder (e.g. miners/emulator/demo_corpus)"),
+    port: int = typer.Option(0, "--port", help="port to listen on (0: a free one)"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    faults: str | None = typer.Option(None, "--faults", help="fault spec, e.g. '429:0.1,500x2,seed=7'"),
+    quota: int | None = typer.Option(None, "--quota", help="YouTube daily quota units"),
+    reddit_window: float = typer.Option(600.0, "--reddit-window", help="Reddit rate-limit window in seconds"),
+) -> None:
+    """Serve the local Reddit + YouTube API emulator until Ctrl-C."""
+    from miners.emulator.server import Emulator, serve_forever
+
+    if not corpus.is_dir():
+        raise ConfigError(f"--corpus {corpus}: not a folder (expected reddit/ and youtube/ JSON-lines files)")
+    try:
+        emu = Emulator(
+            corpus, faults=faults, quota=quota, port=port, host=host, reddit_window_s=reddit_window
+        )
+    except ValueError as exc:
+        raise ConfigError(f"--faults: {exc}") from None
+    base = emu.start()
+    typer.echo(f"Emulator serving {corpus} at {base}")
+    typer.echo(f"  praw: oauth_url={base} reddit_url={base} short_url={base}; YouTube: api_endpoint={base}")
+    typer.echo(f"  counters: {base}/_emulator/counters   (Ctrl-C to stop)")
+    serve_forever(emu)
+
+
