@@ -34,7 +34,7 @@ from miners.base import SourceSummary
 from miners.mention import Mention, MentionKind, Source, mention_id
 from miners.quota import QuotaExhausted, QuotaLedger
 from miners.youtube_calls import Caller, CallFailed, RetryPolicy, SkipItem, redact_key_in_logs
-from miners.youtube_parse import ParseContext, comment_mention, video_alias, video_mention
+from miners.youtube_parse import ParseContext, comment_mention, parse_time, video_alias, video_mention
 from store.db import CursorUpdate, Store
 from ugcminer.config import BrandConfig, YouTubeConfig
 from ugcminer.errors import BadPayload
@@ -173,7 +173,7 @@ class YouTubeMiner:
         hits: dict[str, str] = {}
         for _ in range(self.cfg.search_pages):
             response = self.calls.execute("search.list", request)
-            for item in response.get("items") or []:
+            for item in _items(response):
                 hit = self._search_hit(item)
                 if hit:
                     hits.setdefault(*hit)
@@ -184,15 +184,19 @@ class YouTubeMiner:
         return ordered, request is not None
 
     def _search_hit(self, item: Any) -> tuple[str, str] | None:
-        ident = item.get("id") if isinstance(item, dict) else None
+        """(video id, publishedAt as `YYYY-MM-DDTHH:MM:SSZ`) of a search result; None to skip it."""
+        ident = _field(item, "id")
         if isinstance(ident, dict) and ident.get("kind") not in (None, "youtube#video"):
             return None
-        vid = ident.get("videoId") if isinstance(ident, dict) else None
-        when = (item.get("snippet") or {}).get("publishedAt") if isinstance(item, dict) else None
-        if not isinstance(vid, str) or not isinstance(when, str):
-            self._quarantine("search result without videoId/publishedAt", item)
+        vid = _field(ident, "videoId")
+        try:
+            when = parse_time(_field(_field(item, "snippet"), "publishedAt"), "search result")
+        except BadPayload:
+            when = None
+        if not isinstance(vid, str) or not vid or when is None:
+            self._quarantine("search result without a videoId or a valid publishedAt", item)
             return None
-        return vid, when
+        return vid, when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # ---- videos and comments -------------------------------------------------------------------
     def _fetch_videos(self, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -200,7 +204,7 @@ class YouTubeMiner:
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             request = self.youtube.videos().list(part=VIDEO_PARTS, id=",".join(chunk), maxResults=len(chunk))
-            for item in self.calls.execute("videos.list", request).get("items") or []:
+            for item in _items(self.calls.execute("videos.list", request)):
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
                     out[item["id"]] = item
                 else:
@@ -244,7 +248,7 @@ class YouTubeMiner:
             except SkipItem as skip:
                 self.summary.details[skip.reason] = self.summary.details.get(skip.reason, 0) + 1
                 return
-            all_known = self._thread_page(response.get("items") or [], video)
+            all_known = self._thread_page(_items(response), video)
             if incremental and all_known:
                 return
             request = self.youtube.commentThreads().list_next(request, response)
@@ -253,12 +257,8 @@ class YouTubeMiner:
 
     def _thread_page(self, threads: list[Any], video: Mention) -> bool:
         """Parse one page of threads into `_pending`; True when every thread was stored and unchanged."""
-        tops = [t.get("snippet", {}).get("topLevelComment", {}) for t in threads if isinstance(t, dict)]
-        ids = [
-            mention_id(Source.YOUTUBE, c.get("id", ""), MentionKind.VIDEO_COMMENT)
-            for c in tops
-            if isinstance(c, dict)
-        ]
+        tops = [_field(_field(_field(t, "snippet"), "topLevelComment"), "id") for t in threads]
+        ids = [mention_id(Source.YOUTUBE, c, MentionKind.VIDEO_COMMENT) for c in tops if isinstance(c, str)]
         stored = self.store.mention_metrics(ids)
         all_known = True
         for thread in threads:
@@ -294,7 +294,7 @@ class YouTubeMiner:
                 response = self.calls.execute("comments.list", request)
             except SkipItem:
                 break
-            for item in response.get("items") or []:
+            for item in _items(response):
                 try:
                     reply = comment_mention(item, video, self.ctx, thread_id=top.native_id)
                 except BadPayload as exc:
@@ -317,7 +317,7 @@ class YouTubeMiner:
         by_id = {m.native_id: m for m in stored}
         for native_id, item in self._fetch_videos(list(by_id)).items():
             old = by_id[native_id]
-            fresh_count = (item.get("statistics") or {}).get("commentCount")
+            fresh_count = _field(_field(item, "statistics"), "commentCount")
             changed = str(old.num_comments) != str(fresh_count)
             if changed:
                 batch = self._video_with_comments(item, incremental=True, alias=old.matched_alias)
@@ -351,6 +351,17 @@ class YouTubeMiner:
     @staticmethod
     def _video_ids(ids: Any) -> list[str]:
         return [mention_id(Source.YOUTUBE, i, MentionKind.VIDEO) for i in ids]
+
+
+def _field(value: Any, key: str) -> Any:
+    """`value[key]` when `value` is a dict, else None (payloads may hold anything)."""
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _items(response: dict[str, Any]) -> list[Any]:
+    """The `items` list of a response (empty when absent or not a list)."""
+    items = response.get("items")
+    return items if isinstance(items, list) else []
 
 
 def _without_authors(payload: Any) -> Any:
