@@ -61,15 +61,17 @@ class FaultRule:
         if self.targets:
             return False
         if self.remaining is not None:
-            if self.remaining <= 0:
-                return False
-            self.remaining -= 1
-            return True
+            return self.remaining > 0  # consumed only when chosen (`consume`)
         if self.after is not None:
             return self.seen > self.after
         if self.rate is not None:
             return rng.random() < self.rate
         return True
+
+    def consume(self) -> None:
+        """The rule's fault was injected: count it off a `KINDxN` budget."""
+        if self.remaining is not None:
+            self.remaining -= 1
 
 
 def parse_rule(text: str) -> FaultRule:
@@ -169,13 +171,16 @@ class FaultSpec:
         with self._lock:
             if not self.enabled:
                 return None
-            chosen = None
+            chosen: FaultRule | None = None
             for rule in self.rules:
                 if rule.kind in kinds and not rule.targets and rule.applies_to(endpoint):
                     fired = rule.decide(self._rng)  # every eligible rule draws: order-independent streams
                     if fired and chosen is None:
-                        chosen = rule.kind
-            return chosen
+                        chosen = rule
+            if chosen is None:
+                return None
+            chosen.consume()
+            return chosen.kind
 
     def __bool__(self) -> bool:
         return self.enabled and bool(self.rules)
