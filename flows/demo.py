@@ -1,0 +1,91 @@
+"""The demo: the whole pipeline (mine -> analyze -> report) on the bundled demo corpus, served by the
+local emulator; no credentials, SQLite in a work folder. Works against a running Prefect server
+(`PREFECT_API_URL` set) and without one (Prefect then starts a temporary local API for the run).
+
+    result = run_demo(Path("ugcminer-demo"), on_step=print)
+    result.html   # the report to open
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+QUIET_LOGGERS = ("prefect", "httpx", "uvicorn", "alembic", "docket", "apprise")
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced."""
+
+    config_path: Path
+    html: Path
+    seconds: float
+    steps: dict[str, float] = field(default_factory=dict)  # step -> seconds
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's own console logging to warnings (set before Prefect is first imported)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def write_demo_config(workdir: Path) -> Path:
+    """Write the demo config (emulator on, SQLite and reports under `workdir`); returns its path."""
+    from ugcminer.demo import demo_config
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = demo_config(workdir)
+    path = workdir / "ugcminer-demo.yaml"
+    path.write_text(
+        yaml.safe_dump(config.model_dump(mode="json", exclude={"source_path"}), sort_keys=False),
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_demo(workdir: Path, on_step: Callable[[str], None] | None = None) -> DemoResult:
+    """Run mine -> analyze -> report for the demo brand; `on_step` hears each step as it starts."""
+    quiet_prefect()
+    from flows.pipeline import analyze_step, mine_step
+    from flows.weekly_report import weekly_report_flow
+    from ugcminer.demo import DEMO_AS_OF, DEMO_BRAND
+
+    notify = on_step or (lambda _step: None)
+    started = time.perf_counter()
+    path = str(write_demo_config(Path(workdir)))
+    steps: dict[str, float] = {}
+    summary: dict[str, Any] = {}
+    as_of = DEMO_AS_OF.isoformat()
+    plan = (
+        ("Mining Reddit and YouTube (local emulator)", "mine", lambda: mine_step(path, DEMO_BRAND)),
+        (
+            "Analyzing mentions (encoder, heads, topics, how-to, knowledge base)",
+            "analyze",
+            lambda: analyze_step(path, DEMO_BRAND, None, as_of),
+        ),
+        (
+            "Writing the weekly report",
+            "report",
+            lambda: weekly_report_flow(path, brand=DEMO_BRAND, as_of=as_of),
+        ),
+    )
+    for label, key, step in plan:
+        notify(label)
+        t0 = time.perf_counter()
+        summary[key] = step()
+        steps[key] = time.perf_counter() - t0
+    html = Path(summary["report"][DEMO_BRAND]["html"])
+    return DemoResult(Path(path), html, time.perf_counter() - started, steps, summary)
