@@ -80,12 +80,6 @@ class Window:
         return Window(after=self.top or self.after)
 
 
-class _Stop(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
 class YouTubeMiner:
     """Mines one brand's YouTube mentions into the store (see the module docstring)."""
 
@@ -130,11 +124,12 @@ class YouTubeMiner:
             for query in self.brand.youtube_queries or self.brand.all_aliases:
                 self._mine_query(query)
             self._refresh_known()
-        except (CallFailed, _Stop) as stop:
+        except CallFailed as stop:
             self._flush_pending()
             self.summary.stopped_reason = stop.reason
             self.summary.errors.append(str(stop))
         self.summary.details["quota_by_method"] = dict(self.calls.units_by_method)
+        self.summary.details["quota_day"] = self.calls.ledger.day
         self.summary.details["seconds"] = round(time.monotonic() - started, 3)
         return self.summary
 
@@ -153,7 +148,9 @@ class YouTubeMiner:
                     batch = self._video_with_comments(items[vid], incremental=False)
                     self._done.add(vid)
                 window = window.passed(published)
-                self._write(batch, CursorUpdate(self.brand.name, SOURCE, query, window.dump()))
+                if batch:  # skipped and known videos ride along with the next write
+                    self._write(batch, CursorUpdate(self.brand.name, SOURCE, query, window.dump()))
+            self._write([], CursorUpdate(self.brand.name, SOURCE, query, window.dump()))
         if not truncated:
             self._write([], CursorUpdate(self.brand.name, SOURCE, query, window.closed().dump()))
 
