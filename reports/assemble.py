@@ -178,7 +178,7 @@ def assemble_report(
         insight = empty_insight(
             brand,
             week,
-            "No analysis was found for this week: run `ugcminer analyze` "
+            "No analysis was found for this week: run ugcminer analyze "
             "for it to see topics, how-to content and gaps.",
         )
     trend = weekly_metrics(store, brand, week)

@@ -25,7 +25,7 @@ def fmt_value(value: float | None, unit: str) -> str:
 def fmt_change(h: Headline) -> str:
     """Like "+12 (+8%)", "-3.1 pts" or "no previous week"."""
     if h.change is None:
-        return "no previous week"
+        return "n/a" if h.value is None or h.previous is not None else "no previous week"
     if h.unit == "share":
         return f"{h.change * 100:+.1f} pts"
     pct = f" ({h.change_pct:+.0f}%)" if h.change_pct is not None else ""

@@ -127,7 +127,7 @@ def parse_date(text: str | date) -> date:
 
 def last_complete_week(as_of: date | str, tz: str = "UTC") -> IsoWeek:
     """The last ISO week that ended on or before `as_of` 00:00."""
-    return week_containing(parse_date(as_of) - timedelta(days=1), tz)
+    return week_containing(parse_date(as_of), tz).previous()
 
 
 def resolve_week(

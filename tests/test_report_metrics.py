@@ -1,0 +1,64 @@
+"""Headline numbers and the 8-week trend from a hand-made store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from report_fixtures import BRAND, WEEK, fill_store
+
+from reports.metrics import headlines, weekly_metrics
+from store.db import Store
+
+
+@pytest.fixture
+def filled(tmp_path: Path):
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    return store, fill_store(store)
+
+
+def test_weekly_metrics__counts_per_week_match_the_store(filled):
+    store, expected = filled
+    trend = weekly_metrics(store, BRAND, WEEK)
+    assert [w.period for w in trend] == [w.label for w in WEEK.back(8)]
+    for w in trend:
+        exp = expected[w.period]
+        assert (w.mentions, w.by_source["reddit"], w.by_source["youtube"]) == (
+            exp["mentions"],
+            exp["reddit"],
+            exp["youtube"],
+        )
+        assert (w.analysed, w.complaints, w.sentiment["negative"]) == (
+            exp["analysed"],
+            exp["complaints"],
+            exp["negative"],
+        )
+        assert w.complaint_rate == pytest.approx(exp["complaints"] / exp["analysed"])
+
+
+def test_weekly_metrics__official_and_deleted_left_out(filled):
+    store, expected = filled
+    assert store.count_mentions(BRAND) == sum(e["mentions"] for e in expected.values()) + 2
+    assert weekly_metrics(store, BRAND, WEEK)[-1].mentions == expected[WEEK.label]["mentions"]
+
+
+def test_headlines__change_vs_previous_week(filled):
+    store, expected = filled
+    items = {h.key: h for h in headlines(weekly_metrics(store, BRAND, WEEK))}
+    cur, prev = expected[WEEK.label], expected[WEEK.previous().label]
+    assert items["mentions"].change == cur["mentions"] - prev["mentions"]
+    assert items["mentions"].change_pct == pytest.approx(
+        100 * (cur["mentions"] - prev["mentions"]) / prev["mentions"]
+    )
+    rate = items["complaint_rate"]
+    assert rate.change == pytest.approx(
+        cur["complaints"] / cur["analysed"] - prev["complaints"] / prev["analysed"]
+    )
+    assert rate.change_pct is None  # shares change in points, not percent
+    assert items["mentions_youtube"].label == "YouTube mentions"
+
+
+def test_weekly_metrics__empty_store_gives_zero_weeks(tmp_path: Path):
+    trend = weekly_metrics(Store(f"sqlite:///{tmp_path / 'e.db'}"), BRAND, WEEK)
+    assert len(trend) == 8 and all(w.mentions == 0 and w.complaint_rate is None for w in trend)
+    assert {h.key: h.change for h in headlines(trend)}["complaint_rate"] is None
