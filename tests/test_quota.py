@@ -4,7 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from miners.quota import COST_MODELS, DAILY, QuotaExhausted, QuotaLedger, bucket_usage, cost_model, pacific_day
+from miners.quota import (
+    COST_MODELS,
+    DAILY,
+    QuotaExhausted,
+    QuotaLedger,
+    bucket_usage,
+    cost_model,
+    pacific_day,
+)
 from store.db import Store
 
 
