@@ -1,0 +1,142 @@
+"""Rendering: HTML, Markdown, CSV and JSON of a hand-made report full of hostile user text."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from report_fixtures import BRAND, FORMULA, IMG, JS_URL, SCRIPT, WEEK, fill_store, make_insight
+
+from reports.assemble import assemble_report, next_actions
+from reports.render import csv_cell, md_escape, md_link, render_html, render_markdown, safe_url, write_report
+from store.db import Store
+
+
+@pytest.fixture
+def report(tmp_path: Path):
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    fill_store(store)
+    return assemble_report(store, BRAND, WEEK, make_insight())
+
+
+def test_safe_url__only_http_links():
+    assert safe_url("https://youtu.be/x?t=1") == "https://youtu.be/x?t=1"
+    for bad in (
+        JS_URL,
+        " JavaScript:alert(1)",
+        "data:text/html,x",
+        "//evil.example",
+        "http://a b",
+        None,
+        3,
+        'https://x.example/"onmouseover="x',
+    ):
+        assert safe_url(bad) is None
+
+
+def test_md_escape__neutralises_markup():
+    assert md_escape(SCRIPT) == "&lt;script&gt;window.\\_\\_xss=1&lt;/script&gt;"
+    assert md_escape("# title | [x](javascript:y) `code`\nnext") == (
+        "\\# title \\| \\[x\\](javascript:y) \\`code\\` next"
+    )
+    assert md_escape("- item") == "\\- item" and md_escape("1. item") == "\\1. item"
+    assert md_link("t", JS_URL) == "t"
+    assert md_link("a]b", "https://x.example/a b(c)") == "a\\]b"  # a space makes the URL unsafe
+    assert md_link("ok", "https://x.example/p(1)") == "[ok](https://x.example/p%281%29)"
+
+
+def test_csv_cell__formula_injection_prefixed():
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "safe", -3, None)] == [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "safe",
+        -3,
+        None,
+    ]
+
+
+def test_render_html__user_text_escaped_and_self_contained(report):
+    html = render_html(report)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in html
+    assert "javascript:" not in html.lower().replace("[link](javascript:alert(1))", "")
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
+    assert not re.search(r'(src|href)="https?://[^"]*\.(css|js)"', html) and "<link" not in html
+    assert html.count("<svg") >= 3 + 2 * 3  # 3 trend charts + sparkline and sentiment bar per topic
+    for section in (
+        "next-steps",
+        "emerging",
+        "headlines",
+        "topics",
+        "howto",
+        "gaps",
+        "creators",
+        "coverage",
+        "methods",
+    ):
+        assert f'id="{section}"' in html
+    assert html.index('id="next-steps"') < html.index('id="emerging"') < html.index('id="headlines"')
+    assert "@media print" in html
+
+
+def test_render_html__coverage_shows_cut_short_quota_and_quarantine(report):
+    html = render_html(report)
+    section = html[html.index('id="coverage"') : html.index('id="methods"')]
+    assert "cut short: quotaExceeded" in section
+    assert "9,800" in section  # quota units used since the week began
+    assert report.coverage.quarantined_total == 2 and report.coverage.failed_runs == 1
+    assert "minilm-test" in section
+
+
+def test_render_markdown__escaped_and_tables_intact(report):
+    md = render_markdown(report)
+    assert "<script" not in md and "<img" not in md and "javascript:window" not in md
+    assert "[javascript" not in md.lower()
+    topic_rows = [line for line in md.splitlines() if line.startswith("| ") and "Fading" in line]
+    assert len(topic_rows) == 1 and len(re.findall(r"(?<!\\)\|", topic_rows[0])) == 8  # 7 columns
+    assert "[Fix login](https://youtu.be/v1)" in md
+    assert md.index("## What to do next") < md.index("## Emerging topics") < md.index("## Headline numbers")
+
+
+def test_next_actions__gaps_then_weak_articles_then_content(report):
+    kinds = [a.kind for a in next_actions(make_insight())]
+    assert kinds == ["write", "update", "link"]
+    assert report.actions[0].outline[0]["source_url"] == "https://youtu.be/v1"
+    assert [t.topic_id for t in report.emerging] == [1, 2]
+
+
+def test_write_report__csv_safe_and_json_complete(report, tmp_path: Path):
+    files = write_report(report, tmp_path / "out")
+    assert files.html.parent == tmp_path / "out" / "acme" / "2026-W47"
+    assert set(files.csv) >= {
+        "topics",
+        "howto",
+        "gaps",
+        "weak_articles",
+        "creators",
+        "trend",
+        "coverage_sources",
+    }
+    cells = []
+    for path in files.csv.values():
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            cells += [c for row in list(csv.reader(fh))[1:] for c in row]
+    assert "'" + FORMULA in cells
+    assert not [
+        c for c in cells if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not re.fullmatch(r"-[\d.]+", c))
+    ]
+    text = files.json.read_text(encoding="utf-8")
+    assert "<" not in text
+    data = json.loads(text)
+    assert data["period"] == "2026-W47" and data["tables"]["topics"][0]["label"].endswith(IMG)
+    assert data["insight"]["howto"][0]["title"].endswith(SCRIPT)
+    with files.csv["trend"].open(encoding="utf-8-sig") as fh:
+        assert len(list(csv.DictReader(fh))) == 8
