@@ -21,6 +21,7 @@ from typing import Any
 
 from miners.base import SourceSummary
 from store.db import Store
+from store.locks import RunLocked, run_lock
 from ugcminer.config import BrandConfig, Config
 from ugcminer.secrets import Pseudonymizer, get_secret, optional_secret
 
@@ -188,6 +189,30 @@ def run_sources_inline(
         store.close()
 
 
+def _mine_locked(
+    config: Config,
+    brand: BrandConfig,
+    store: Store,
+    run_sources: SourceRunner,
+    emulator: Any | None,
+    run_key: str,
+    flow_name: str,
+) -> dict[str, Any]:
+    """Mine one brand under its run lock (`store.locks`), recording the run; a locked brand is skipped."""
+    base = emulator.base_url if emulator is not None else None
+    try:
+        with run_lock(store, flow_name, brand.name):
+            started = datetime.now(UTC)
+            summary = combine(brand.name, run_sources(config, brand, base))
+            if emulator is not None:
+                summary["emulator_calls"] = emulator.counters.snapshot()["calls"]
+            store.record_run(run_key, flow_name, brand.name, started, summary["status"], summary)
+            return summary
+    except RunLocked as exc:
+        log.warning("%s", exc)
+        return {**combine(brand.name, []), "status": "locked", "message": str(exc)}
+
+
 def mine_config(
     config: Config,
     brand_name: str | None = None,
@@ -203,14 +228,9 @@ def mine_config(
     store = Store(config.store_url())
     try:
         with emulator_for(config) if config.emulator.enabled else nullcontext(None) as emulator:
-            base = emulator.base_url if emulator is not None else None
             for brand in brands:
-                started = datetime.now(UTC)
-                summary = combine(brand.name, run_sources(config, brand, base))
-                if emulator is not None:
-                    summary["emulator_calls"] = emulator.counters.snapshot()["calls"]
-                store.record_run(
-                    f"{run_id}:{brand.slug}", flow_name, brand.name, started, summary["status"], summary
+                summary = _mine_locked(
+                    config, brand, store, run_sources, emulator, f"{run_id}:{brand.slug}", flow_name
                 )
                 results[brand.name] = summary
     finally:
