@@ -76,11 +76,21 @@ class RateWindow:
     seconds: float = 600.0
 
 
-def _listing(children: list[dict[str, Any]], after: str | None, *, search: bool = False) -> dict[str, Any]:
+def _listing(
+    children: list[dict[str, Any]],
+    after: str | None,
+    *,
+    search: bool = False,
+    modhash: str | None = None,
+    geo_filter: str | None = "",
+) -> dict[str, Any]:
+    """A Listing envelope as recorded: subreddit listings carry `geo_filter: null` (R:10), comment
+    and info listings `""` (R:17, R:21); info listings `modhash: ""` (R:21); searches add `facets` (R:07).
+    """
     data: dict[str, Any] = {"after": after, "dist": len(children)}
     if search:
         data["facets"] = {}
-    data.update({"modhash": None, "geo_filter": "", "children": children, "before": None})
+    data.update({"modhash": modhash, "geo_filter": geo_filter, "children": children, "before": None})
     return {"kind": "Listing", "data": data}
 
 
@@ -221,18 +231,24 @@ class RedditAPI:
         more = start + limit < len(items)
         next_after = f"t3_{page[-1]['id']}" if page and more else None
         return EmuResponse.json(
-            _listing([{"kind": "t3", "data": d} for d in page], next_after, search=search)
+            _listing([{"kind": "t3", "data": d} for d in page], next_after, search=search, geo_filter=None)
         )
+
+    def _published(self) -> list[dict[str, Any]]:
+        """Submissions that exist at the emulator's clock (`now` set: later ones are not posted yet)."""
+        if self.now is None:
+            return list(self.corpus.submissions)
+        return [d for d in self.corpus.submissions if float(d.get("created_utc") or 0) <= self.now]
 
     def _in_sub(self, sub: str) -> list[dict[str, Any]]:
         names = {s.lower() for s in sub.split("+")}
         if names & {"all", "popular"}:
-            return list(self.corpus.submissions)
-        return [d for d in self.corpus.submissions if str(d.get("subreddit", "")).lower() in names]
+            return self._published()
+        return [d for d in self._published() if str(d.get("subreddit", "")).lower() in names]
 
     def _search(self, req: EmuRequest, sub: str) -> EmuResponse:
         restrict = (req.arg("restrict_sr") or "").lower() in {"true", "1", "on"}
-        pool = self._in_sub(sub) if restrict else list(self.corpus.submissions)
+        pool = self._in_sub(sub) if restrict else self._published()
         matcher = _query_matcher(req.arg("q") or "")
         window = TIME_FILTERS.get(req.arg("t") or "all")
         now = self.now if self.now is not None else time.time()
@@ -259,7 +275,7 @@ class RedditAPI:
             if found:
                 kind, data = found
                 things.append({"kind": kind, "data": {**data, "replies": ""} if kind == "t1" else data})
-        return EmuResponse.json(_listing(things, None))
+        return EmuResponse.json(_listing(things, None, modhash=""))
 
     # ---- comment trees --------------------------------------------------------------------------
     def _comments(self, req: EmuRequest, id: str) -> EmuResponse:  # noqa: A002
