@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from reports.artifacts import publish_artifacts
 from reports.build import generate_report
 from store.db import Store
-from store.locks import run_lock
+from store.locks import RunLocked, run_lock
 from ugcminer.config import Config, load_config
 
 
@@ -29,7 +29,12 @@ def brands_of(config: Config, brand: str | None) -> list[str]:
     return [config.brand(brand).name] if brand else [b.name for b in config.brands]
 
 
-@task(name="build-report", retries=1, retry_delay_seconds=5)
+def _retry_unless_locked(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry a failed report, except when another run holds the brand's lock."""
+    return not isinstance(state.result(raise_on_failure=False), RunLocked)
+
+
+@task(name="build-report", retries=1, retry_delay_seconds=5, retry_condition_fn=_retry_unless_locked)
 def build_report_task(
     config_path: str, brand: str, week: str | None, as_of: str | None, out_dir: str | None
 ) -> dict[str, Any]:
