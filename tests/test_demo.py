@@ -1,0 +1,119 @@
+"""`ugcminer demo` end to end in a subprocess: the whole pipeline on the demo corpus through the
+emulator, without a Prefect server and against a running one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+UGCMINER = [sys.executable, "-c", "from ugcminer.cli import main; main()"]
+SECTIONS = (
+    "next-steps",
+    "emerging",
+    "headlines",
+    "topics",
+    "howto",
+    "gaps",
+    "creators",
+    "coverage",
+    "methods",
+)
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(
+        {
+            "PREFECT_HOME": str(tmp_path / "prefect-home"),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            **extra,
+        }
+    )
+    return env
+
+
+def _run_demo(tmp_path: Path, env: dict[str, str]) -> tuple[Path, str, float]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [*UGCMINER, "demo", "--workdir", str(tmp_path / "demo")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    seconds = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    html = Path(proc.stdout.strip().splitlines()[-1])
+    assert html.is_file() and html.suffix == ".html"
+    return html, proc.stderr, seconds
+
+
+def _check_report(html: Path) -> None:
+    text = html.read_text(encoding="utf-8")
+    for section in SECTIONS:
+        assert f'id="{section}"' in text
+    assert "<script" not in text
+    assert 'class="topic"' in text, "the demo report has no complaint topics"
+    assert "No mining runs recorded" not in text
+    assert (html.parent / "report.md").exists() and (html.parent / "tables" / "topics.csv").exists()
+
+
+@pytest.mark.slow
+def test_demo__without_prefect_server(tmp_path: Path):
+    html, log, seconds = _run_demo(tmp_path, _env(tmp_path))
+    _check_report(html)
+    assert html.parent.name == "2026-W46"
+    assert "Mining Reddit and YouTube" in log and "Writing the weekly report" in log
+    assert log.count("| INFO") < 5, "Prefect's own log noise should stay low"
+    print(f"demo took {seconds:.1f} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_demo__against_running_prefect_server(tmp_path: Path):
+    port = _free_port()
+    env = _env(tmp_path)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"{api}/health", timeout=2)
+                break
+            except OSError:
+                assert time.time() < deadline and server.poll() is None, "prefect server did not start"
+                time.sleep(1)
+        html, _, _ = _run_demo(tmp_path, {**env, "PREFECT_API_URL": api})
+        _check_report(html)
+        req = urllib.request.Request(
+            f"{api}/flow_runs/filter", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+        )
+        names = {
+            run["state_type"] for run in __import__("json").load(urllib.request.urlopen(req, timeout=10))
+        }
+        assert names == {"COMPLETED"}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
