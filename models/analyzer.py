@@ -1,0 +1,136 @@
+"""One encoder pass per mention feeding every head; the embedding is returned for topics/KB/taxonomy.
+
+    analyzer = load_analyzer(config.models)
+    preds = analyzer.predict(texts)               # encodes once
+    preds = analyzer.predict(texts, embeddings=stored)   # stored embeddings: no encoder call
+
+Heads configured with ``backend: hub`` are served by ``models.hub.HubHead`` (imported lazily) and read
+the texts instead of the embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.encoder import WEIGHTS_DIR, Encoder, load_encoder
+from models.heads import HeadSet, load_heads
+from ugcminer.config import HeadConfig, ModelsConfig
+from ugcminer.errors import ModelError
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+BINARY_TASKS = ("complaint", "howto")
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What the models say about a batch of texts, row-aligned with the input."""
+
+    embeddings: np.ndarray  # (n, dim) the one pass's embedding
+    sentiment: np.ndarray  # (n, 3) probabilities in SENTIMENT_LABELS order
+    complaint: np.ndarray  # (n,) probability
+    howto: np.ndarray  # (n,) probability
+    thresholds: dict[str, float]  # {"complaint": t, "howto": t}
+
+    def sentiment_labels(self) -> list[str]:
+        """The most probable sentiment label per row."""
+        return [SENTIMENT_LABELS[i] for i in self.sentiment.argmax(axis=1)]
+
+    def flags(self, task: str) -> np.ndarray:
+        """Boolean decisions for a binary task at its threshold."""
+        return getattr(self, task) >= self.thresholds[task]
+
+
+class Analyzer:
+    """Encoder + sentiment, complaint and how-to heads."""
+
+    def __init__(
+        self, encoder: Encoder, heads: HeadSet | None, head_configs: dict[str, HeadConfig] | None = None
+    ) -> None:
+        self.encoder = encoder
+        self.heads = heads
+        self.head_configs = head_configs or {t: HeadConfig() for t in ("sentiment", *BINARY_TASKS)}
+        self._hub: dict[str, Any] = {}
+        builtin = [t for t, c in self.head_configs.items() if c.backend == "builtin"]
+        if builtin:
+            if heads is None:
+                raise ModelError("no trained heads found; run `ugcminer train` or configure hub heads")
+            if heads.encoder_version != encoder.version:
+                raise ModelError(
+                    f"the trained heads are for encoder {heads.encoder_version}, not {encoder.version}; "
+                    "retrain them with `ugcminer train` or restore models.encoder's default model/adapter"
+                )
+        for task, cfg in self.head_configs.items():
+            if cfg.backend == "hub":
+                from models.hub import HubHead
+
+                self._hub[task] = HubHead(cfg, task)
+        self.version = self._version()
+
+    @classmethod
+    def from_config(cls, cfg: ModelsConfig, heads_dir: Path | None = None) -> Analyzer:
+        """Build the analyzer `cfg` describes (heads from ``models/weights`` unless `heads_dir`)."""
+        encoder = load_encoder(cfg.encoder)
+        configs = {"sentiment": cfg.sentiment, "complaint": cfg.complaint, "howto": cfg.howto}
+        needs_builtin = any(c.backend == "builtin" for c in configs.values())
+        heads = load_heads(heads_dir or WEIGHTS_DIR) if needs_builtin else None
+        return cls(encoder, heads, configs)
+
+    def _version(self) -> str:
+        parts = [self.encoder.version]
+        for task, cfg in sorted(self.head_configs.items()):
+            if cfg.backend == "hub":
+                parts.append(f"{task}=hub:{cfg.model}")
+            else:
+                head = self.heads[task]  # type: ignore[index]
+                digest = hashlib.sha1(head.weight.tobytes() + head.bias.tobytes()).hexdigest()[:8]
+                parts.append(f"{task}={digest}")
+        return "+".join(parts)
+
+    def thresholds(self) -> dict[str, float]:
+        """Decision thresholds: the config's, else the trained head's, else 0.5."""
+        out = {}
+        for task in BINARY_TASKS:
+            cfg = self.head_configs[task]
+            trained = self.heads.heads.get(task) if self.heads and cfg.backend == "builtin" else None
+            out[task] = cfg.threshold or (
+                trained.threshold if trained and trained.threshold else DEFAULT_THRESHOLD
+            )
+        return out
+
+    def predict(
+        self, texts: Sequence[str], *, embeddings: np.ndarray | None = None, progress: bool = False
+    ) -> Predictions:
+        """Score `texts`; pass stored `embeddings` (same encoder version) to skip the encoder."""
+        if embeddings is None:
+            embeddings = self.encoder.encode(texts, progress=progress)
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if embeddings.shape != (len(texts), self.encoder.dim):
+            raise ModelError(
+                f"embeddings have shape {embeddings.shape}, expected ({len(texts)}, {self.encoder.dim})"
+            )
+        scores = {task: self._score(task, texts, embeddings) for task in ("sentiment", *BINARY_TASKS)}
+        return Predictions(embeddings=embeddings, thresholds=self.thresholds(), **scores)
+
+    def _score(self, task: str, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        if task in self._hub:
+            proba = np.asarray(self._hub[task].predict_proba(list(texts)), dtype=np.float32)
+            return proba[:, -1] if task in BINARY_TASKS and proba.ndim == 2 else proba
+        return self.heads[task].predict_proba(embeddings)  # type: ignore[index]
+
+
+@lru_cache(maxsize=4)
+def _cached(cfg: ModelsConfig) -> Analyzer:
+    return Analyzer.from_config(cfg)
+
+
+def load_analyzer(cfg: ModelsConfig | None = None) -> Analyzer:
+    """The analyzer for `cfg` (default config when None), cached per config in this process."""
+    return _cached(cfg or ModelsConfig())

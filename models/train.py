@@ -1,0 +1,207 @@
+"""Reproducible training of the encoder adapter and the heads, from ``../shared/data``.
+
+Two modes (``--mode``):
+
+* ``adapter`` (default): LoRA adapters on every linear layer of the BERT encoder, trained jointly with
+  the sentiment, complaint and how-to heads (multi-task), plus a distillation term keeping the adapted
+  embedding close (cosine) to the frozen model's so topics and KB matching keep working. Writes
+  ``encoder_adapter.safetensors``, ``heads.safetensors``, ``heads.json``, ``metrics.json``.
+* ``heads``: logistic-regression heads on the current encoder's embeddings (frozen baseline).
+
+Then, on the dev split: sentiment logit offsets maximising macro recall, complaint threshold maximising
+macro-F1, how-to threshold for precision >= 0.93. Scores on the held-out test split go into the metadata.
+Runs without installing the project: ``PYTHONPATH=. python -m models.train --device cuda --out DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models import lora
+from models.data import Dataset, data_dir, load_task
+from models.encoder import PACKAGED_MODEL, WEIGHTS_DIR, Encoder, base_digest, resolve_model_path
+from models.heads import LinearHead, fit_logistic, save_heads
+from models.scoring import banking77_few_shot, calibrate, score_heads
+
+TASKS = ("sentiment", "complaint", "howto")
+BASE_NAME = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class TrainPolicy:
+    """Hyper-parameters of one training run (recorded in heads.json)."""
+
+    rank: int = 16
+    alpha: float = 32.0
+    lora_dropout: float = 0.1
+    epochs: float = 3.0
+    lr: float = 4e-4
+    head_lr: float = 3e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    batch: tuple[tuple[str, int], ...] = (("sentiment", 32), ("complaint", 8), ("howto", 16))
+    task_weight: tuple[tuple[str, float], ...] = (("sentiment", 1.0), ("complaint", 0.5), ("howto", 0.5))
+    distill: float = 1.0
+    max_length: int = 128
+    head_scale: float = 16.0
+    evals: int = 6
+    seed: int = 13
+    lr_c: tuple[float, ...] = (0.5, 2.0, 8.0)
+    howto_precision: float = 0.93
+
+
+def load_sets(tasks: tuple[str, ...], root: Path, limit: int | None = None) -> dict[str, Dataset]:
+    """The datasets of `tasks`; `limit` keeps a deterministic subset of each split (for quick runs)."""
+    sets = {t: load_task(t, root) for t in tasks}
+    return {t: _limit(d, limit) for t, d in sets.items()} if limit else sets
+
+
+def _limit(ds: Dataset, limit: int) -> Dataset:
+    keep = np.concatenate([np.flatnonzero(ds.splits == s)[:limit] for s in ("train", "dev", "test")])
+    keep.sort()
+    return replace(ds, texts=[ds.texts[i] for i in keep], labels=ds.labels[keep], splits=ds.splits[keep])
+
+
+def fit_heads_frozen(
+    encoder: Encoder, sets: dict[str, Dataset], policy: TrainPolicy
+) -> dict[str, LinearHead]:
+    """Logistic-regression heads on `encoder`'s embeddings; C chosen on dev."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    heads = {}
+    for task, ds in sets.items():
+        (xt, yt), (xd, yd) = ds.part("train"), ds.part("dev")
+        et, ed = encoder.encode(xt), encoder.encode(xd)
+        best: tuple[float, LinearHead] | None = None
+        for c in policy.lr_c:
+            head = fit_logistic(task, et, yt, ds.labels_names, c, policy.seed)
+            pred = head.logits(ed).argmax(1) if head.kind == "softmax" else (head.logits(ed)[:, 0] > 0)
+            score = balanced_accuracy_score(yd, pred)
+            if best is None or score > best[0]:
+                best = (score, head)
+        heads[task] = best[1]  # type: ignore[index]
+    return heads
+
+
+def train(
+    *,
+    tasks: tuple[str, ...] = TASKS,
+    mode: str = "adapter",
+    device: str = "cpu",
+    out: Path = WEIGHTS_DIR,
+    data: Path | None = None,
+    base: str = PACKAGED_MODEL,
+    base_sha1: str | None = None,
+    limit: int | None = None,
+    policy: TrainPolicy = TrainPolicy(),
+    log: Any = print,
+) -> dict[str, Any]:
+    """Train, calibrate on dev, score on the held-out test split and write the weight files to `out`."""
+    started = time.time()
+    root = data_dir(data)
+    sets = load_sets(tasks, root, limit)
+    model_path = resolve_model_path(base)
+    base_sha1 = base_sha1 or base_digest(model_path)
+    out.mkdir(parents=True, exist_ok=True)
+    adapter_file: Path | None = None
+    if mode == "adapter":
+        adapter_file = out / "encoder_adapter.safetensors"
+        heads, history = lora.train_adapter(sets, policy, model_path, device, adapter_file, base_sha1, log)
+    encoder = Encoder(
+        model_path, adapter=adapter_file, device=device, max_length=256, name=BASE_NAME, base_sha1=base_sha1
+    )
+    if mode != "adapter":
+        heads, history = fit_heads_frozen(encoder, sets, policy), []
+    heads = calibrate(encoder, heads, sets, policy.howto_precision)
+    scores = score_heads(encoder, heads, sets)
+    few_shot = banking77_few_shot(encoder, root) if limit is None else None
+    seconds = round(time.time() - started, 1)
+    heads = {t: replace(h, meta={**h.meta, **_head_meta(t, sets[t], scores[t])}) for t, h in heads.items()}
+    meta = {
+        "format": 1,
+        "encoder_version": encoder.version,
+        "encoder_adapter": adapter_file.name if adapter_file else None,
+        "mode": mode,
+        "policy": asdict(policy),
+        "preprocessing": "models.preprocess.normalize_text",
+        "device": device,
+        "train_seconds": seconds,
+        "banking77_10shot_nearest_centroid": few_shot,
+    }
+    save_heads(out, heads, meta)
+    metrics = {
+        "encoder_version": encoder.version,
+        "mode": mode,
+        "device": device,
+        "train_seconds": seconds,
+        "scores": scores,
+        "banking77_10shot_nearest_centroid": few_shot,
+        "history": history,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log(json.dumps({k: metrics[k] for k in ("scores", "banking77_10shot_nearest_centroid", "train_seconds")}))
+    return metrics
+
+
+def _head_meta(task: str, ds: Dataset, scores: dict[str, Any]) -> dict[str, Any]:
+    counts = {s: int((ds.splits == s).sum()) for s in ("train", "dev", "test")}
+    return {"training_data": TRAINING_DATA[task], "rows": counts, "metrics": scores}
+
+
+TRAINING_DATA = {
+    "sentiment": "shared/data/sentiment_train/semeval2013-2016_subtaskA_train.jsonl (text_clean, label_id)",
+    "complaint": "shared/data/complaints/complaints_train.csv (text, label)",
+    "howto": "built by models.data.load_howto from shared/data reddit/youtube/emse files (see models/README.md)",
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options of ``python -m models.train``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", action="append", choices=TASKS, help="repeat; default all")
+    parser.add_argument("--mode", choices=("adapter", "heads"), default="adapter")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--base", default=PACKAGED_MODEL, help="packaged model, a local folder or hub id")
+    parser.add_argument("--base-sha1", default=None, help="digest of the original base weights (see README)")
+    parser.add_argument("--limit", type=int, default=None, help="rows per split (quick runs)")
+    parser.add_argument("--epochs", type=float, default=None)
+    parser.add_argument("--distill", type=float, default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Entry point of ``python -m models.train``."""
+    args = parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    policy = TrainPolicy()
+    overrides = {k: getattr(args, k) for k in ("epochs", "distill") if getattr(args, k) is not None}
+    policy = replace(policy, **overrides)
+    tasks = tuple(args.task) if args.task else TASKS
+    return train(
+        tasks=tasks,
+        mode=args.mode,
+        device=args.device,
+        out=args.out,
+        data=args.data,
+        base=args.base,
+        base_sha1=args.base_sha1,
+        limit=args.limit,
+        policy=policy,
+    )
+
+
+if __name__ == "__main__":
+    main()
