@@ -16,10 +16,16 @@ from typing import Any
 from prefect import flow
 
 from flows.weekly_report import weekly_report_flow
+from ugcminer.errors import UgcminerError
 
 
 def _flow(module: str, name: str) -> Any:
-    return getattr(importlib.import_module(module), name)
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise UgcminerError(f"the pipeline step {module}.{name} is not installed in this checkout") from None
 
 
 def call_with_known(fn: Any, **kwargs: Any) -> Any:

@@ -43,7 +43,7 @@ def demo(
     quiet_prefect()
     from flows.demo import run_demo
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, log_path=False)
     with console.status("Starting") as status:
 
         def step(label: str) -> None:
