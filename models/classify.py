@@ -1,0 +1,167 @@
+"""The classify pipeline over rows: one encoder pass per text feeding the heads and the taxonomy.
+
+    result = classify_rows(rows, analyzer=load_analyzer(cfg.models), taxonomy=classifier)
+    write_rows("labeled.jsonl", result.rows)
+
+Rows keep their input order and every input field. A row whose text is missing, not a string, or only
+whitespace gets null predictions and is counted in ``result.skipped``. Work goes in chunks so a long
+input shows a progress bar and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from models.io import Row, safe_text
+
+if TYPE_CHECKING:
+    from models.analyzer import Analyzer, Predictions
+    from models.taxonomy import TaxonomyClassifier
+
+HEAD_FIELDS = ("sentiment", "sentiment_scores", "complaint", "complaint_score", "howto", "howto_score")
+TAXONOMY_FIELDS = ("category", "category_score")
+DEFAULT_CHUNK_SIZE = 256
+SCORE_DECIMALS = 4
+
+
+@dataclass(frozen=True)
+class ClassifyResult:
+    """Classified rows (input order) and how the run went."""
+
+    rows: list[Row]
+    total: int
+    skipped: int
+    seconds: float
+
+    @property
+    def classified(self) -> int:
+        """Rows that got predictions."""
+        return self.total - self.skipped
+
+    @property
+    def rate(self) -> float:
+        """Classified texts per second."""
+        return self.classified / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        """One closing line: counts and throughput."""
+        return (
+            f"{self.classified} of {self.total} rows classified, {self.skipped} skipped "
+            f"(empty or non-text), {self.rate:.1f} mentions/s"
+        )
+
+
+def text_of(row: Row, column: str) -> str | None:
+    """The row's text, or None when it is missing, not a string or only whitespace."""
+    value = row.get(column)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return safe_text(value)
+
+
+def classify_rows(
+    rows: Sequence[Row],
+    *,
+    analyzer: Analyzer | None = None,
+    encoder: Any = None,
+    taxonomy: TaxonomyClassifier | None = None,
+    text_column: str = "text",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: bool = False,
+) -> ClassifyResult:
+    """Classify `rows` with the analyzer's heads (when given) and the taxonomy (when given).
+
+    Without an analyzer, `encoder` provides the one pass and only taxonomy fields are added.
+    """
+    if analyzer is None and encoder is None:
+        raise ValueError("classify_rows needs an analyzer or an encoder")
+    fields = (HEAD_FIELDS if analyzer is not None else ()) + (TAXONOMY_FIELDS if taxonomy else ())
+    started = time.perf_counter()
+    texts = [text_of(row, text_column) for row in rows]
+    valid = [i for i, text in enumerate(texts) if text is not None]
+    predictions: dict[int, Row] = {}
+    with _Progress(len(valid), enabled=progress and len(valid) > chunk_size) as bar:
+        for start in range(0, len(valid), chunk_size):
+            index = valid[start : start + chunk_size]
+            chunk = [texts[i] or "" for i in index]
+            for i, pred in zip(index, _predict_chunk(chunk, analyzer, encoder, taxonomy), strict=True):
+                predictions[i] = pred
+            bar.advance(len(index))
+    empty = dict.fromkeys(fields)
+    out = [{**row, **predictions.get(i, empty)} for i, row in enumerate(rows)]
+    return ClassifyResult(out, len(rows), len(rows) - len(valid), time.perf_counter() - started)
+
+
+def _predict_chunk(
+    texts: list[str], analyzer: Analyzer | None, encoder: Any, taxonomy: TaxonomyClassifier | None
+) -> list[Row]:
+    if analyzer is not None:
+        preds = analyzer.predict(texts)
+        embeddings = preds.embeddings
+        out = _head_fields(preds)
+    else:
+        embeddings = np.asarray(encoder.encode(texts), dtype=np.float32)
+        out = [{} for _ in texts]
+    if taxonomy is not None:
+        labels, scores = taxonomy.predict(embeddings)
+        for row, label, score in zip(out, labels, scores, strict=True):
+            row["category"] = label
+            row["category_score"] = _round(score)
+    return out
+
+
+def _head_fields(preds: Predictions) -> list[Row]:
+    from models.analyzer import SENTIMENT_LABELS
+
+    complaint, howto = preds.flags("complaint"), preds.flags("howto")
+    out = []
+    for i, scores in enumerate(preds.sentiment):
+        out.append(
+            {
+                "sentiment": SENTIMENT_LABELS[int(np.argmax(scores))],
+                "sentiment_scores": {lab: _round(s) for lab, s in zip(SENTIMENT_LABELS, scores, strict=True)},
+                "complaint": bool(complaint[i]),
+                "complaint_score": _round(preds.complaint[i]),
+                "howto": bool(howto[i]),
+                "howto_score": _round(preds.howto[i]),
+            }
+        )
+    return out
+
+
+def _round(value: Any) -> float:
+    return round(float(value), SCORE_DECIMALS)
+
+
+class _Progress:
+    """A rich progress bar on stderr (a no-op when disabled)."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._progress = Progress(console=Console(stderr=True), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("classifying", total=self.total)
+        return self
+
+    def advance(self, count: int) -> None:
+        """Move the bar by `count` rows."""
+        if self._progress is not None:
+            self._progress.advance(self._task, count)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -1,0 +1,231 @@
+"""A brand's own issue taxonomy: texts to categories from a handful of examples, or descriptions alone.
+
+YAML format::
+
+    categories:
+      - name: Card arrival
+        description: The customer is waiting for a new card to arrive.   # optional
+        examples: ["I am still waiting on my card?", ...]                # optional
+
+Method (measured on BANKING77, see models/README.md): every category contributes its examples and one
+"description" text (the description, else its name made readable). All are embedded once per taxonomy
+and encoder version by the shared encoder. With examples, a multinomial logistic regression on those
+embeddings scores each text's stored embedding (no second encoder pass); with descriptions only, a
+temperature softmax over cosine similarity to the description embeddings. A best score below the
+threshold (config ``models.taxonomy_threshold``) gives the category ``other``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import yaml
+
+from ugcminer.errors import ConfigError
+
+OTHER = "other"
+_CATEGORY_KEYS = ("name", "description", "examples")
+
+
+@dataclass(frozen=True)
+class TaxonomyPolicy:
+    """How the few-shot classifier is fitted (chosen by measurement on BANKING77 10-shot)."""
+
+    c: float = 30.0  # inverse L2 strength of the logistic regression
+    max_iter: int = 3000
+    description_temperature: float = 0.05  # softmax temperature over cosine (descriptions only)
+
+
+DEFAULT_POLICY = TaxonomyPolicy()
+
+
+class SupportsEncode(Protocol):
+    """What the classifier needs of the encoder."""
+
+    version: str
+
+    def encode(self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False) -> Any:
+        """Embed texts: (n, dim) float32, L2-normalised."""
+
+
+@dataclass(frozen=True)
+class Category:
+    """One category of a taxonomy."""
+
+    name: str
+    description: str | None = None
+    examples: tuple[str, ...] = ()
+
+    @property
+    def description_text(self) -> str:
+        """The description, else the name made readable (``card_arrival`` -> ``card arrival``)."""
+        return self.description or self.name.replace("_", " ").replace("-", " ").strip()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A validated taxonomy."""
+
+    categories: tuple[Category, ...]
+    source: str = "taxonomy"
+    digest: str = field(default="", compare=False)
+
+    @property
+    def names(self) -> list[str]:
+        """Category names in file order."""
+        return [c.name for c in self.categories]
+
+    @property
+    def has_examples(self) -> bool:
+        """Whether any category has examples."""
+        return any(c.examples for c in self.categories)
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Read and validate the taxonomy YAML at `path`; errors name the file and the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: taxonomy file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_taxonomy(data, source=str(path))
+
+
+def parse_taxonomy(data: Any, source: str = "taxonomy") -> Taxonomy:
+    """Validate a parsed taxonomy mapping (``categories: [{name, description, examples}]``)."""
+    if not isinstance(data, dict) or "categories" not in data:
+        raise ConfigError(f"{source}: expected a mapping with a 'categories' list at the top level")
+    raw = data["categories"]
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise ConfigError(
+            f"{source}: categories: must be a list of at least two {{name, description, examples}}"
+        )
+    categories = tuple(_parse_category(item, f"{source}: categories[{i}]") for i, item in enumerate(raw))
+    seen: set[str] = set()
+    for i, cat in enumerate(categories):
+        if cat.name.lower() in seen:
+            raise ConfigError(f"{source}: categories[{i}].name: duplicate category {cat.name!r}")
+        seen.add(cat.name.lower())
+    digest = hashlib.sha1(json.dumps([_as_dict(c) for c in categories]).encode()).hexdigest()
+    return Taxonomy(categories=categories, source=source, digest=digest)
+
+
+def _as_dict(cat: Category) -> dict[str, Any]:
+    return {"name": cat.name, "description": cat.description, "examples": list(cat.examples)}
+
+
+def _parse_category(item: Any, where: str) -> Category:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: must be a mapping with name, description, examples")
+    unknown = [k for k in item if k not in _CATEGORY_KEYS]
+    if unknown:
+        raise ConfigError(f"{where}.{unknown[0]}: unknown key (allowed: {', '.join(_CATEGORY_KEYS)})")
+    name = item.get("name")
+    if not isinstance(name, str | int) or not str(name).strip():
+        raise ConfigError(f"{where}.name: required, a non-empty text")
+    name = str(name).strip()
+    if name.lower() == OTHER:
+        raise ConfigError(f"{where}.name: {OTHER!r} is reserved for texts that fit no category")
+    description = item.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ConfigError(f"{where}.description: must be a text")
+    examples = item.get("examples") or []
+    if not isinstance(examples, list):
+        raise ConfigError(f"{where}.examples: must be a list of texts")
+    for j, example in enumerate(examples):
+        if not isinstance(example, str) or not example.strip():
+            raise ConfigError(f"{where}.examples[{j}]: must be a non-empty text")
+    return Category(name=name, description=(description or "").strip() or None, examples=tuple(examples))
+
+
+class TaxonomyClassifier:
+    """Maps embeddings (from the one encoder pass) to taxonomy categories, or ``other``."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        encoder: SupportsEncode,
+        threshold: float = 0.35,
+        policy: TaxonomyPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.threshold = float(threshold)
+        self.policy = policy
+        self.labels = taxonomy.names
+        self.encoder_version = getattr(encoder, "version", "unknown")
+        texts, targets = _training_texts(taxonomy)
+        embeddings = np.asarray(encoder.encode(texts), dtype=np.float32)
+        self._descriptions = embeddings[: len(self.labels)]
+        self._model = _fit(embeddings, targets, policy) if taxonomy.has_examples else None
+
+    @property
+    def method(self) -> str:
+        """``few-shot logistic regression`` or ``description similarity``."""
+        return "few-shot logistic regression" if self._model is not None else "description similarity"
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, k) category probabilities in ``self.labels`` order."""
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if embeddings.ndim != 2 or embeddings.shape[1] != self._descriptions.shape[1]:
+            raise ValueError(f"embeddings of shape {embeddings.shape} do not match the encoder")
+        if not len(embeddings):
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        if self._model is None:
+            return _softmax(embeddings @ self._descriptions.T / self.policy.description_temperature)
+        proba = np.zeros((len(embeddings), len(self.labels)), dtype=np.float32)
+        proba[:, self._model.classes_] = self._model.predict_proba(embeddings)
+        return proba
+
+    def predict(self, embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Category per row (``other`` below the threshold) and the best category's probability."""
+        proba = self.scores(embeddings)
+        if not len(proba):
+            return [], np.zeros(0, dtype=np.float32)
+        best = proba.argmax(axis=1)
+        top = proba[np.arange(len(proba)), best]
+        labels = [self.labels[b] if s >= self.threshold else OTHER for b, s in zip(best, top, strict=True)]
+        return labels, top.astype(np.float32)
+
+
+_FITTED: dict[tuple[str, str, float], TaxonomyClassifier] = {}
+
+
+def taxonomy_classifier(taxonomy: Taxonomy, encoder: SupportsEncode, threshold: float) -> TaxonomyClassifier:
+    """A fitted classifier, reused per (taxonomy content, encoder version, threshold) in this process."""
+    key = (taxonomy.digest, getattr(encoder, "version", str(id(encoder))), float(threshold))
+    if key not in _FITTED:
+        _FITTED[key] = TaxonomyClassifier(taxonomy, encoder, threshold)
+    return _FITTED[key]
+
+
+def _training_texts(taxonomy: Taxonomy) -> tuple[list[str], np.ndarray]:
+    """Description texts first (one per category, in order), then every example."""
+    texts = [c.description_text for c in taxonomy.categories]
+    targets = list(range(len(taxonomy.categories)))
+    for index, cat in enumerate(taxonomy.categories):
+        texts.extend(cat.examples)
+        targets.extend([index] * len(cat.examples))
+    return texts, np.asarray(targets)
+
+
+def _fit(embeddings: np.ndarray, targets: np.ndarray, policy: TaxonomyPolicy) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=policy.c, max_iter=policy.max_iter)
+    return model.fit(embeddings, targets)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)

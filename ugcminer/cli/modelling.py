@@ -1,0 +1,124 @@
+"""`ugcminer classify` and `ugcminer evaluate`: the models on any CSV/JSONL export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from ugcminer.cli import app
+from ugcminer.config import DEFAULT_CONFIG_NAME, ModelsConfig, load_config
+from ugcminer.errors import ModelError
+
+if TYPE_CHECKING:
+    from models.classify import ClassifyResult
+
+
+def models_config(config: Path | None) -> ModelsConfig:
+    """The `models` section of `config`, else of ./ugcminer.yaml when present, else the defaults."""
+    if config is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        config = Path(DEFAULT_CONFIG_NAME)
+    return load_config(config).models if config is not None else ModelsConfig()
+
+
+def _taxonomy(path: Path | None, encoder: object, cfg: ModelsConfig) -> object:
+    if path is None:
+        return None
+    from models.taxonomy import load_taxonomy, taxonomy_classifier
+
+    return taxonomy_classifier(load_taxonomy(path), encoder, cfg.taxonomy_threshold)  # type: ignore[arg-type]
+
+
+def _stderr(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def classify(
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="a .csv or .jsonl file of texts"),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help=".jsonl or .csv (default: INPUT stem + .labeled.jsonl)"
+    ),
+    taxonomy: Path | None = typer.Option(
+        None, "--taxonomy", help="taxonomy YAML: adds category, category_score"
+    ),
+    text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help=f"config file (default: ./{DEFAULT_CONFIG_NAME})"
+    ),
+) -> None:
+    """Add sentiment, complaint, how-to (and taxonomy category) predictions to every row of INPUT."""
+    from models.analyzer import load_analyzer
+    from models.classify import classify_rows
+    from models.io import default_output_path, read_rows, require_column, write_rows
+
+    rows = read_rows(input_path)
+    require_column(rows, text_column, input_path)
+    cfg = models_config(config)
+    analyzer = load_analyzer(cfg)
+    classifier = _taxonomy(taxonomy, analyzer.encoder, cfg)
+    result = classify_rows(
+        rows, analyzer=analyzer, taxonomy=classifier, text_column=text_column, progress=True
+    )  # type: ignore[arg-type]
+    out = output or default_output_path(input_path)
+    write_rows(out, result.rows)
+    _stderr(f"Wrote {out}. {result.summary()}")
+
+
+@app.command()
+def evaluate(
+    task: str = typer.Option(..., "--task", help="sentiment, complaint, howto or taxonomy"),
+    data: Path = typer.Option(..., "--data", help="a labelled .csv or .jsonl file"),
+    text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
+    label_column: str | None = typer.Option(None, "--label-column", help="default: label, then category"),
+    taxonomy: Path | None = typer.Option(
+        None, "--taxonomy", help="taxonomy YAML (required for --task taxonomy)"
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="metrics JSON (default: DATA stem + .metrics.json)"
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help=f"config file (default: ./{DEFAULT_CONFIG_NAME})"
+    ),
+) -> None:
+    """Score a task's predictions against the labels in DATA; print a table and write JSON."""
+    from rich.console import Console
+
+    from models.evaluate import evaluate_classified, find_label_column, label_family, render_table
+    from models.io import columns_of, read_rows, require_column
+
+    label_family(task)
+    if task == "taxonomy" and taxonomy is None:
+        raise ModelError("--task taxonomy needs --taxonomy FILE (a taxonomy YAML)")
+    rows = read_rows(data)
+    require_column(rows, text_column, data)
+    label = find_label_column(columns_of(rows), label_column, data)
+    result = _classify_for(task, rows, text_column, taxonomy, models_config(config))
+    report = evaluate_classified(task, result.rows, label)
+    out = output or data.with_name(f"{data.stem}.{task}.metrics.json")
+    report.write_json(out, data=str(data), label_column=label, mentions_per_s=round(result.rate, 1))
+    Console().print(render_table(report, title=f"{task} on {data.name} ({report.n} rows)"))
+    _stderr(
+        f"Wrote {out}. accuracy {report.accuracy:.4f}, macro-F1 {report.macro_f1:.4f}, "
+        f"macro recall {report.macro_recall:.4f}; {report.skipped} rows skipped (no text or label)"
+    )
+
+
+def _classify_for(
+    task: str, rows: list[dict[str, Any]], text_column: str, taxonomy: Path | None, cfg: ModelsConfig
+) -> ClassifyResult:
+    """Run the models `task` needs: the encoder alone for taxonomy, the analyzer otherwise."""
+    from models.classify import classify_rows
+
+    if task == "taxonomy":
+        from models.encoder import load_encoder
+
+        encoder = load_encoder(cfg.encoder)
+        classifier = _taxonomy(taxonomy, encoder, cfg)
+        return classify_rows(
+            rows, encoder=encoder, taxonomy=classifier, text_column=text_column, progress=True
+        )  # type: ignore[arg-type]
+    from models.analyzer import load_analyzer
+
+    return classify_rows(rows, analyzer=load_analyzer(cfg), text_column=text_column, progress=True)
