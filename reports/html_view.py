@@ -33,10 +33,10 @@ def fmt_change(h: Headline) -> str:
 
 
 def change_class(h: Headline) -> str:
-    """CSS class: up / down / flat (complaints and negative sentiment rising are bad)."""
-    if not h.change:
+    """CSS class: good / bad / flat (complaints and negative sentiment rising are bad; volume is neutral)."""
+    if not h.change or h.key not in ("complaint_rate", "sentiment_negative", "sentiment_positive"):
         return "flat"
-    bad_when_up = h.key in ("complaint_rate", "sentiment_negative")
+    bad_when_up = h.key != "sentiment_positive"
     return "bad" if (h.change > 0) == bad_when_up else "good"
 
 
