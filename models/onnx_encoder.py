@@ -78,7 +78,7 @@ def cache_root() -> Path:
 
 def version_dir(version: str) -> Path:
     """The cache folder of one encoder version (the version made file-name safe)."""
-    return cache_root() / re.sub(r"[^A-Za-z0-9._-]+", "_", version)
+    return cache_root() / re.sub(r"[^A-Za-z0-9@._-]+", "_", version)
 
 
 def pooled_module(hf_model: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.run [--quick]` prints one table (see bench/README.md)."""
