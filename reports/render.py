@@ -80,6 +80,14 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+def clip(value: Any, limit: int = 320) -> str:
+    """At most `limit` characters of `value`, cut at a word with an ellipsis."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip() + "…"
+
+
 def _html_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -89,6 +97,7 @@ def _html_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
+    env.filters["clip"] = clip
     return env
 
 
@@ -109,6 +118,7 @@ def _md_env() -> Environment:
     )
     env.filters["link"] = md_link
     env.filters["raw"] = MdSafe
+    env.filters["clip"] = clip
     return env
 
 
@@ -144,7 +154,7 @@ def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in columns]
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+    with path.open("w", newline="", encoding="utf-8-sig", errors="replace") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns or ["empty"])
         writer.writeheader()
         for row in rows:
@@ -173,9 +183,10 @@ def write_report(report: Report, out_dir: Path | str) -> ReportFiles:
     folder = report_folder(Path(out_dir), report)
     (folder / "tables").mkdir(parents=True, exist_ok=True)
     files = ReportFiles(folder, folder / "report.html", folder / "report.md", folder / "report.json")
-    files.html.write_text(render_html(report), encoding="utf-8")
-    files.markdown.write_text(render_markdown(report), encoding="utf-8")
-    files.json.write_text(report_json(report), encoding="utf-8")
+    # errors="replace": a lone surrogate in user text becomes "?" instead of failing the report
+    files.html.write_text(render_html(report), encoding="utf-8", errors="replace")
+    files.markdown.write_text(render_markdown(report), encoding="utf-8", errors="replace")
+    files.json.write_text(report_json(report), encoding="utf-8", errors="replace")
     for name, rows in report.tables().items():
         files.csv[name] = folder / "tables" / f"{name}.csv"
         write_csv(rows, files.csv[name])

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from report_fixtures import BRAND, FORMULA, IMG, JS_URL, SCRIPT, WEEK, fill_store, make_insight
 
 from reports.assemble import assemble_report, next_actions
@@ -140,3 +143,56 @@ def test_write_report__csv_safe_and_json_complete(report, tmp_path: Path):
     assert data["insight"]["howto"][0]["title"].endswith(SCRIPT)
     with files.csv["trend"].open(encoding="utf-8-sig") as fh:
         assert len(list(csv.DictReader(fh))) == 8
+
+
+_TEXTS = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(
+        [
+            "",
+            "   ",
+            "\u202eevil\u202c",
+            "\ud800 lone",
+            "x" * 100_000,
+            "😀" * 50,
+            "\x00\x1b[31m",
+            SCRIPT,
+            IMG,
+            FORMULA,
+            "</style><script>1</script>",
+            "]]></svg><script>1</script>",
+        ]
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(label=_TEXTS, quote=_TEXTS, title=_TEXTS, url=_TEXTS)
+def test_write_report__any_user_text_renders_inert(report, tmp_path: Path, label, quote, title, url):
+    insight = make_insight()
+    topic = replace(
+        insight.topics[0],
+        label=label,
+        words=[label],
+        representatives=[{"mention_id": "m", "text": quote, "url": url, "source": title}],
+    )
+    howto = replace(insight.howto[0], title=title, creator=quote, url=url, reasons=[label])
+    report.insight = replace(insight, topics=[topic], howto=[howto], notes=[quote])
+    files = write_report(report, tmp_path / "h")
+    html = files.html.read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert all(h.startswith(("http://", "https://")) for h in re.findall(r'href="([^"]*)"', html))
+    md = files.markdown.read_text(encoding="utf-8")
+    assert "<script" not in md.lower()
+    json.loads(files.json.read_text(encoding="utf-8"))
+
+
+def test_render__long_quotes_clipped(report):
+    long = "word " * 5000
+    t = report.insight.topics[0]
+    report.insight = replace(
+        report.insight, topics=[replace(t, representatives=[{"text": long, "url": None}])]
+    )
+    html, md = render_html(report), render_markdown(report)
+    assert long.strip() not in html and "word word word…" in html
+    assert len(max(md.splitlines(), key=len)) < 1000
