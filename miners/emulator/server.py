@@ -129,13 +129,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header(
             "content-length", str(declared_length if declared_length is not None else len(resp.body))
         )
-        if declared_length is not None:
+        closing = declared_length is not None or (self.headers.get("connection") or "").lower() == "close"
+        if closing:  # say so, or the client pools the connection and its next request hits a closed socket
             self.send_header("connection", "close")
         self.end_headers()
         self.wfile.write(resp.body)
         self.wfile.flush()
-        if declared_length is not None or (self.headers.get("connection") or "").lower() == "close":
-            self.close_connection = True
+        self.close_connection = closing or self.close_connection
 
 
 class _Server(ThreadingHTTPServer):
