@@ -171,6 +171,7 @@ class TopicsConfig(_Strict):
     fading_ratio: float = Field(0.5, gt=0, lt=1)
     kb_match_threshold: float = Field(0.45, ge=0, le=1)
     seed: int = 42
+    model_dir: str = "topic_models"  # per-period BERTopic models (safetensors), relative to the config file
 
 
 class ReportsConfig(_Strict):
