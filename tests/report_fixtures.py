@@ -268,3 +268,10 @@ def make_insight(week: IsoWeek = WEEK) -> PeriodInsight:
         [f"note {SCRIPT}"],
         {"encoder": "minilm-test", "heads": "h1"},
     )
+
+
+def store_insight(store: Store, insight: PeriodInsight) -> None:
+    """Save `insight` the way the analyze flow does, so `load_insight` finds it."""
+    from store.insight_tables import write_period
+
+    write_period(store, insight.brand, insight.period, [], [], insight.to_dict(), datetime.now(UTC))

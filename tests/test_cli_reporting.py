@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from report_fixtures import BRAND, WEEK, fill_store
+from report_fixtures import BRAND, WEEK, fill_store, make_insight, store_insight
 from typer.testing import CliRunner
 
 from store.db import Store
@@ -22,7 +22,9 @@ def _config(tmp_path: Path) -> Path:
             }
         )
     )
-    fill_store(Store(f"sqlite:///{tmp_path / 'store.db'}"))
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    fill_store(store)
+    store_insight(store, make_insight())
     return path
 
 
@@ -35,6 +37,7 @@ def test_report_command__week_and_out(tmp_path: Path):
     html = tmp_path / "r" / "acme" / WEEK.label / "report.html"
     assert result.output.strip() == f"{BRAND} {WEEK.label}: {html}"
     assert html.exists() and (html.parent / "tables" / "howto.csv").exists()
+    assert "Fix login in 2 minutes" in html.read_text()
 
 
 def test_report_command__as_of_uses_default_output_dir(tmp_path: Path):

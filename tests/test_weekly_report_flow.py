@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from report_fixtures import BRAND, WEEK, fill_store
+from report_fixtures import BRAND, SCRIPT, WEEK, fill_store, make_insight, store_insight
 from sqlalchemy import select
 
 from flows.weekly_report import weekly_report_flow
@@ -30,6 +30,7 @@ def setup(tmp_path: Path):
     )
     store = Store(f"sqlite:///{db}")
     expected = fill_store(store)
+    store_insight(store, make_insight())
     return config, store, expected
 
 
@@ -41,6 +42,7 @@ def test_weekly_report_flow__writes_report_and_records_run(setup, prefect_harnes
     assert html == config.parent / "out" / "acme" / WEEK.label / "report.html"
     text = html.read_text()
     assert f'<div class="v">{expected[WEEK.label]["mentions"]}</div>' in text
+    assert "login fails" in text and "&lt;script&gt;" in text and SCRIPT not in text  # the stored insight
     assert Path(summary["markdown"]).exists() and Path(summary["json"]).exists()
     assert "acme-weekly-report" in summary["artifacts"]
     with store.engine.connect() as conn:
