@@ -1,0 +1,119 @@
+"""models/classify.py and `ugcminer classify`: rows in order, every field kept, null predictions counted."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from models.classify import HEAD_FIELDS, TAXONOMY_FIELDS, ClassifyResult, classify_rows, text_of
+from models.io import read_rows
+from ugcminer.cli import app
+from ugcminer.errors import ModelError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "labeled"
+BAD_ROWS = FIXTURES / "bad_rows.jsonl"
+SENTIMENT = FIXTURES / "semeval_sentiment_sample.jsonl"
+NON_TEXT_IDS = {"empty", "whitespace", "number", "null", "missing", "list"}
+
+
+@pytest.fixture(scope="session")
+def analyzer():  # noqa: ANN201
+    from models.analyzer import load_analyzer
+
+    return load_analyzer()
+
+
+def test_text_of__only_non_blank_strings() -> None:
+    rows = read_rows(BAD_ROWS)
+    assert {r["id"] for r in rows if text_of(r, "text") is None} == NON_TEXT_IDS
+    assert text_of({"body": "x"}, "body") == "x"
+
+
+def test_classify_result__summary_counts_and_rate() -> None:
+    result = ClassifyResult(rows=[], total=10, skipped=2, seconds=2.0)
+    assert (result.classified, result.rate) == (8, 4.0)
+    assert result.summary() == "8 of 10 rows classified, 2 skipped (empty or non-text), 4.0 mentions/s"
+
+
+def test_classify_rows__needs_a_model() -> None:
+    with pytest.raises(ValueError, match="needs an analyzer or an encoder"):
+        classify_rows([{"text": "x"}])
+
+
+def test_classify_cli__missing_column_names_columns_found() -> None:
+    result = CliRunner().invoke(app, ["classify", str(SENTIMENT), "--text-column", "body"])
+    assert isinstance(result.exception, ModelError)
+    assert str(result.exception) == (
+        f"{SENTIMENT}: no column 'body' (columns found: 'tweet_id', 'label', 'label_id', 'text'); "
+        "choose one with --text-column"
+    )
+
+
+@pytest.mark.slow
+def test_classify_rows__bad_rows_get_nulls_in_order(analyzer) -> None:  # noqa: ANN001
+    rows = [*read_rows(BAD_ROWS), {"id": "long", "text": "my card was declined " * 5000}]
+    result = classify_rows(rows, analyzer=analyzer, chunk_size=4)
+    assert [r["id"] for r in result.rows] == [r["id"] for r in rows]
+    assert result.skipped == len(NON_TEXT_IDS) and result.total == len(rows)
+    for original, out in zip(rows, result.rows, strict=True):
+        assert {k: out[k] for k in original} == original  # every input field kept as is
+        assert set(out) == set(original) | set(HEAD_FIELDS)
+        if original["id"] in NON_TEXT_IDS:
+            assert all(out[f] is None for f in HEAD_FIELDS)
+        else:
+            assert out["sentiment"] in ("negative", "neutral", "positive")
+            assert sum(out["sentiment_scores"].values()) == pytest.approx(1.0, abs=1e-3)
+            assert isinstance(out["complaint"], bool) and 0 <= out["complaint_score"] <= 1
+
+
+@pytest.mark.slow
+def test_classify_rows__chunking_does_not_change_predictions(analyzer) -> None:  # noqa: ANN001
+    rows = read_rows(SENTIMENT)
+    whole = classify_rows(rows, analyzer=analyzer, chunk_size=1000).rows
+    chunked = classify_rows(rows, analyzer=analyzer, chunk_size=7).rows
+    assert [r["sentiment"] for r in whole] == [r["sentiment"] for r in chunked]
+    for a, b in zip(whole, chunked, strict=True):
+        assert a["complaint_score"] == pytest.approx(b["complaint_score"], abs=2e-4)
+
+
+@pytest.mark.slow
+def test_classify_cli__jsonl_with_taxonomy(tmp_path: Path) -> None:
+    data = tmp_path / "bank.jsonl"
+    with (FIXTURES / "banking77_sample.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["classify", str(data), "--taxonomy", str(FIXTURES / "banking77_taxonomy.yaml")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = read_rows(tmp_path / "bank.labeled.jsonl")
+    assert [r["text"] for r in out] == [r["text"] for r in rows]
+    assert all(set(r) == {"text", "category", *HEAD_FIELDS, *TAXONOMY_FIELDS} for r in out)
+    correct = sum(r["category"] == src["category"] for r, src in zip(out, rows, strict=True))
+    assert correct >= 25  # 30 rows, 6 intents
+    assert (
+        f"{len(rows)} of {len(rows)} rows classified, 0 skipped" in result.stderr
+        and "mentions/s" in result.stderr
+    )
+
+
+@pytest.mark.slow
+def test_classify_cli__csv_output_with_bad_rows(tmp_path: Path) -> None:
+    out = tmp_path / "labeled.csv"
+    result = CliRunner().invoke(app, ["classify", str(BAD_ROWS), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        back = list(csv.DictReader(handle))
+    assert [r["id"] for r in back] == [r["id"] for r in read_rows(BAD_ROWS)]
+    by_id = {r["id"]: r for r in back}
+    assert by_id["empty"]["sentiment"] == "" and by_id["emoji"]["sentiment"] in (
+        "negative",
+        "neutral",
+        "positive",
+    )
+    assert by_id["formula"]["text"].startswith("'=")
+    assert json.loads(by_id["rtl"]["sentiment_scores"]).keys() == {"negative", "neutral", "positive"}
+    assert f"{len(NON_TEXT_IDS)} skipped" in result.stderr
