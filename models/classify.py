@@ -33,10 +33,12 @@ SCORE_DECIMALS = 4
 class ClassifyResult:
     """Classified rows (input order) and how the run went."""
 
-    rows: list[Row]
+    rows: list[Row]  # input fields plus predictions (a prediction replaces an input field of its name)
+    predictions: list[Row]  # prediction fields alone, row-aligned (all None for a skipped row)
     total: int
     skipped: int
     seconds: float
+    replaced: tuple[str, ...] = ()  # input columns that a prediction field replaced
 
     @property
     def classified(self) -> int:
@@ -49,11 +51,14 @@ class ClassifyResult:
         return self.classified / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> str:
-        """One closing line: counts and throughput."""
-        return (
+        """One closing line: counts and throughput (and input columns that predictions replaced)."""
+        line = (
             f"{self.classified} of {self.total} rows classified, {self.skipped} skipped "
             f"(empty or non-text), {self.rate:.1f} mentions/s"
         )
+        if self.replaced:
+            line += f"; input columns replaced by predictions: {', '.join(self.replaced)}"
+        return line
 
 
 def text_of(row: Row, column: str) -> str | None:
@@ -93,8 +98,11 @@ def classify_rows(
                 predictions[i] = pred
             bar.advance(len(index))
     empty = dict.fromkeys(fields)
-    out = [{**row, **predictions.get(i, empty)} for i, row in enumerate(rows)]
-    return ClassifyResult(out, len(rows), len(rows) - len(valid), time.perf_counter() - started)
+    preds = [predictions.get(i, empty) for i in range(len(rows))]
+    out = [{**row, **pred} for row, pred in zip(rows, preds, strict=True)]
+    replaced = tuple(f for f in fields if any(f in row for row in rows))
+    seconds = time.perf_counter() - started
+    return ClassifyResult(out, preds, len(rows), len(rows) - len(valid), seconds, replaced)
 
 
 def _predict_chunk(

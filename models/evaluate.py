@@ -177,19 +177,23 @@ def predicted_label(value: Any) -> str | None:
     return str(value)
 
 
-def evaluate_classified(task: str, rows: Sequence[dict[str, Any]], label_column: str) -> EvalReport:
-    """Metrics of classified `rows` against their `label_column`; rows without a label or a prediction
-    (empty text) are skipped and counted.
+def evaluate_classified(
+    task: str, rows: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]], label_column: str
+) -> EvalReport:
+    """Metrics of `predictions` (row-aligned prediction fields) against the input `rows`' `label_column`;
+    rows without a label or a prediction (empty text) are skipped and counted.
     """
+    if len(rows) != len(predictions):
+        raise ModelError(f"{len(rows)} rows but {len(predictions)} predictions")
     field = PREDICTION_FIELD[task]
     y_true: list[str] = []
     y_pred: list[str] = []
-    for number, row in enumerate(rows, start=1):
+    for number, (row, prediction) in enumerate(zip(rows, predictions, strict=True), start=1):
         try:
             truth = parse_label(row.get(label_column), task)
         except ModelError as exc:
             raise ModelError(f"row {number}, column {label_column!r}: {exc}") from None
-        guess = predicted_label(row.get(field))
+        guess = predicted_label(prediction.get(field))
         if truth is not None and guess is not None:
             y_true.append(truth)
             y_pred.append(guess)

@@ -34,9 +34,11 @@ def test_text_of__only_non_blank_strings() -> None:
 
 
 def test_classify_result__summary_counts_and_rate() -> None:
-    result = ClassifyResult(rows=[], total=10, skipped=2, seconds=2.0)
+    result = ClassifyResult(rows=[], predictions=[], total=10, skipped=2, seconds=2.0)
     assert (result.classified, result.rate) == (8, 4.0)
     assert result.summary() == "8 of 10 rows classified, 2 skipped (empty or non-text), 4.0 mentions/s"
+    replaced = ClassifyResult([], [], 1, 0, 1.0, replaced=("category",))
+    assert replaced.summary().endswith("; input columns replaced by predictions: category")
 
 
 def test_classify_rows__needs_a_model() -> None:
@@ -58,6 +60,7 @@ def test_classify_rows__bad_rows_get_nulls_in_order(analyzer) -> None:  # noqa: 
     rows = [*read_rows(BAD_ROWS), {"id": "long", "text": "my card was declined " * 5000}]
     result = classify_rows(rows, analyzer=analyzer, chunk_size=4)
     assert [r["id"] for r in result.rows] == [r["id"] for r in rows]
+    assert result.predictions == [{f: r[f] for f in HEAD_FIELDS} for r in result.rows]
     assert result.skipped == len(NON_TEXT_IDS) and result.total == len(rows)
     for original, out in zip(rows, result.rows, strict=True):
         assert {k: out[k] for k in original} == original  # every input field kept as is
@@ -91,13 +94,14 @@ def test_classify_cli__jsonl_with_taxonomy(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = read_rows(tmp_path / "bank.labeled.jsonl")
     assert [r["text"] for r in out] == [r["text"] for r in rows]
-    assert all(set(r) == {"text", "category", *HEAD_FIELDS, *TAXONOMY_FIELDS} for r in out)
+    assert all(set(r) == {"text", *HEAD_FIELDS, *TAXONOMY_FIELDS} for r in out)
     correct = sum(r["category"] == src["category"] for r, src in zip(out, rows, strict=True))
     assert correct >= 25  # 30 rows, 6 intents
     assert (
         f"{len(rows)} of {len(rows)} rows classified, 0 skipped" in result.stderr
         and "mentions/s" in result.stderr
     )
+    assert "input columns replaced by predictions: category" in result.stderr
 
 
 @pytest.mark.slow

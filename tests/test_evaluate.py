@@ -88,17 +88,25 @@ def test_find_label_column__defaults_and_errors() -> None:
 
 
 def test_evaluate_classified__skips_rows_without_prediction_or_label() -> None:
-    rows = [
-        {"label": "1", "complaint": True},
-        {"label": "0", "complaint": None},  # empty text: no prediction
-        {"label": "", "complaint": False},  # no label
-        {"label": "0", "complaint": True},
+    rows = [{"label": "1"}, {"label": "0"}, {"label": ""}, {"label": "0"}]
+    predictions = [
+        {"complaint": True},
+        {"complaint": None},  # empty text: no prediction
+        {"complaint": False},  # no label
+        {"complaint": True},
     ]
-    report = evaluate_classified("complaint", rows, "label")
+    report = evaluate_classified("complaint", rows, predictions, "label")
     assert (report.n, report.skipped) == (2, 2)
     assert report.confusion_matrix == [[0, 1], [0, 1]]
     with pytest.raises(ModelError, match=r"row 1, column 'label'"):
-        evaluate_classified("complaint", [{"label": "bad", "complaint": True}], "label")
+        evaluate_classified("complaint", [{"label": "bad"}], [{"complaint": True}], "label")
+
+
+def test_evaluate_classified__label_column_named_like_a_prediction() -> None:
+    # the input's `category` label must be compared with the predicted category, not with itself
+    rows = [{"category": "a"}, {"category": "b"}]
+    report = evaluate_classified("taxonomy", rows, [{"category": "a"}, {"category": "a"}], "category")
+    assert report.accuracy == 0.5 and report.confusion_matrix == [[1, 0], [1, 0]]
 
 
 def test_render_table__lists_labels_and_averages() -> None:

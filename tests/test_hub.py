@@ -12,7 +12,6 @@ from models.hub import HubHead
 from ugcminer.config import HeadConfig, ModelsConfig
 from ugcminer.errors import ModelError
 
-
 WORDS = "the card is not working refund late how to fix my account thanks great bad help".split()
 BAD_ROWS = Path(__file__).parent / "fixtures" / "labeled" / "bad_rows.jsonl"
 TEXTS = ["my card is not working", "how to fix the refund", "thanks great help", "bad late account"]

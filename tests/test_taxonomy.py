@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from models.taxonomies.build import few_shot_split, main as build_main
+from models.taxonomies.build import few_shot_split
+from models.taxonomies.build import main as build_main
 from models.taxonomy import (
     OTHER,
     Taxonomy,

@@ -1,4 +1,4 @@
-"""Build an N-shot taxonomy YAML from a labelled CSV/JSONL, and the rows it did not use.
+r"""Build an N-shot taxonomy YAML from a labelled CSV/JSONL, and the rows it did not use.
 
     python -m models.taxonomies.build ../shared/data/banking77/train.csv --shots 10 \\
         --taxonomy models/taxonomies/banking77_10shot.yaml --rest out/banking77_rest.csv

@@ -95,7 +95,7 @@ def evaluate(
     require_column(rows, text_column, data)
     label = find_label_column(columns_of(rows), label_column, data)
     result = _classify_for(task, rows, text_column, taxonomy, models_config(config))
-    report = evaluate_classified(task, result.rows, label)
+    report = evaluate_classified(task, rows, result.predictions, label)
     out = output or data.with_name(f"{data.stem}.{task}.metrics.json")
     report.write_json(out, data=str(data), label_column=label, mentions_per_s=round(result.rate, 1))
     Console().print(render_table(report, title=f"{task} on {data.name} ({report.n} rows)"))
