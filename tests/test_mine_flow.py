@@ -178,3 +178,50 @@ def test_cli_emulator__bad_fault_spec_is_one_sentence(corpus: Path) -> None:
     result = CliRunner().invoke(app, ["emulator", "--corpus", str(corpus), "--faults", "429:7"])
     assert result.exit_code != 0
     assert "--faults" in str(result.exception) and "between 0 and 1" in str(result.exception)
+
+
+@pytest.mark.slow
+def test_mine_brand__fault_soak_on_the_demo_corpus_matches_a_clean_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ugcminer.demo import DEMO_CORPUS_DIR, demo_config
+
+    monkeypatch.setattr(
+        "time.sleep", lambda s: None
+    )  # praw's own retry sleeps; the miners' sleep is injected
+    spec = "429:0.06,500:0.05,503:0.05,timeout:0.02,cut:0.04,malformed:0.04,seed=5,delay=0.6"
+
+    def run(faults: str | None, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        (tmp_path / name).mkdir()
+        base = demo_config(tmp_path / name)
+        brand = base.brands[0].model_copy(
+            update={
+                "aliases": ["Chromecast", "Gmail"],
+                "subreddits": ["chrome"],
+                "youtube_queries": ["chrome"],
+            }
+        )
+        config = base.model_copy(
+            update={
+                "brands": [brand],
+                "reddit": base.reddit.model_copy(update={"timeout_s": 0.3, "max_retries": 8}),
+                "youtube": base.youtube.model_copy(update={"timeout_s": 0.3, "max_retries": 10}),
+            }
+        )
+        store = Store(config.store_url())
+        with Emulator(DEMO_CORPUS_DIR, faults=faults, reddit_window_s=1.0) as emu:
+            result = mine_brand(config, brand, store, emulator_base_url=emu.base_url, sleep=lambda s: None)
+            counters = emu.counters.snapshot()
+        rows = {
+            m.id: (m.title, m.text, m.score, m.views, m.likes, m.num_comments, m.parent_id)
+            for m in store.mentions(include_deleted=True)
+        }
+        return {"result": result, "counters": counters}, rows
+
+    clean, clean_rows = run(None, "clean")
+    faulty, faulty_rows = run(spec, "faulty")
+    injected = sum(faulty["counters"]["faults"].values())
+    assert injected / sum(faulty["counters"]["calls"].values()) >= 0.2
+    assert set(faulty["counters"]["faults"]) == {"429", "500", "503", "timeout", "cut", "malformed"}
+    assert faulty["result"]["status"] == "completed", faulty["result"]["stopped"]
+    assert faulty_rows == clean_rows and len(clean_rows) > 50
