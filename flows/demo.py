@@ -18,7 +18,27 @@ from typing import Any
 
 import yaml
 
-QUIET_LOGGERS = ("prefect", "httpx", "uvicorn", "alembic", "docket", "apprise")
+QUIET_LOGGERS = (
+    "prefect",
+    "httpx",
+    "uvicorn",
+    "alembic",
+    "docket",
+    "apprise",
+    "BERTopic",
+    "transformers",
+    "sentence_transformers",
+)
+QUIET_ENV = {
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TQDM_DISABLE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
 
 
 @dataclass
@@ -33,13 +53,15 @@ class DemoResult:
 
 
 def quiet_prefect() -> None:
-    """Keep Prefect's own console logging to warnings (set before Prefect is first imported)."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
+    """Keep Prefect's and the model libraries' console output to warnings and errors, no progress bars
+    (call before they are first imported; the user's own environment settings win).
+    """
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # BERTopic resets its logger's level when a model is built; a filter stays
+    logging.getLogger("BERTopic").addFilter(lambda record: record.levelno >= logging.ERROR)
 
 
 def write_demo_config(workdir: Path) -> Path:

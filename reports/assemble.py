@@ -102,15 +102,24 @@ class Report:
         return report_tables(self)
 
 
-def _gap_actions(insight: PeriodInsight) -> list[Action]:
+def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
+    by_id = {h.mention_id: h for h in insight.howto}
     out = []
-    for gap in sorted(insight.gaps, key=lambda g: -g.volume):
-        why = (
-            f"{gap.volume} complaint mentions this week and no matching help article"
-            if gap.kind == "topic"
-            else f"successful third-party how-to content ({gap.volume} engagements) with no matching article"
+    for gap in sorted((g for g in insight.gaps if g.kind == kind), key=lambda g: -g.volume):
+        item = by_id.get(gap.ref)
+        if kind == "topic":
+            why = f"{gap.volume} complaint mentions this week and no matching help article"
+        else:
+            why = (
+                "; ".join(item.reasons[:2])
+                if item and item.reasons
+                else "successful third-party how-to content"
+            )
+            why = f"third-party how-to content that works ({why}) and no matching help article"
+        links = [{"title": item.title, "url": item.url}] if item else []
+        out.append(
+            Action("write", f"Write an article: {gap.label}", why, gap.label, list(gap.outline), links)
         )
-        out.append(Action("write", f"Write an article: {gap.label}", why, gap.label, list(gap.outline)))
     return out
 
 
@@ -147,9 +156,21 @@ def _howto_actions(insight: PeriodInsight) -> list[Action]:
     return out
 
 
+#: how many actions of each group "what to do next" shows at most, in this order
+ACTION_QUOTAS = (("topic gaps", 3), ("weak articles", 2), ("howto gaps", 2), ("use content", 2))
+
+
 def next_actions(insight: PeriodInsight, limit: int = MAX_ACTIONS) -> list[Action]:
-    """What to do next: articles to write (biggest gaps first), to update, then content to use."""
-    return (_gap_actions(insight) + _weak_actions(insight) + _howto_actions(insight))[:limit]
+    """What to do next: articles to write for the biggest complaint gaps, articles to update, articles
+    modelled on successful third-party how-tos, then content to link to or creators to reach out to.
+    """
+    groups = {
+        "topic gaps": _gap_actions(insight, "topic"),
+        "weak articles": _weak_actions(insight),
+        "howto gaps": _gap_actions(insight, "howto"),
+        "use content": _howto_actions(insight),
+    }
+    return [a for name, quota in ACTION_QUOTAS for a in groups[name][:quota]][:limit]
 
 
 def empty_insight(brand: str, week: IsoWeek, note: str) -> PeriodInsight:

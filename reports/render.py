@@ -80,9 +80,9 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def clip(value: Any, limit: int = 320) -> str:
-    """At most `limit` characters of `value`, cut at a word with an ellipsis."""
-    text = "" if value is None else str(value)
+def clip(value: Any, limit: int = 280) -> str:
+    """`value` on one line, at most `limit` characters, cut at a word with an ellipsis."""
+    text = "" if value is None else _WS.sub(" ", str(value)).strip()
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip() + "…"

@@ -116,6 +116,26 @@ def test_next_actions__gaps_then_weak_articles_then_content(report):
     assert [t.topic_id for t in report.emerging] == [1, 2]
 
 
+def test_next_actions__balanced_between_kinds():
+    base = make_insight()
+    gap = base.gaps[0]
+    topic_gaps = [replace(gap, ref=str(i), label=f"topic {i}", volume=10 * i) for i in range(5)]
+    howto_gaps = [
+        replace(gap, kind="howto", ref=base.howto[0].mention_id, label=f"howto {i}") for i in range(3)
+    ]
+    actions = next_actions(replace(base, gaps=topic_gaps + howto_gaps))
+    assert [a.title for a in actions] == [
+        "Write an article: topic 4",
+        "Write an article: topic 3",
+        "Write an article: topic 2",
+        "Update the article: Refunds explained",
+        "Write an article: howto 0",
+        "Write an article: howto 1",
+    ]
+    assert actions[4].links == [{"title": base.howto[0].title, "url": base.howto[0].url}]
+    assert "3 replies say it worked" in actions[4].why
+
+
 def test_write_report__csv_safe_and_json_complete(report, tmp_path: Path):
     files = write_report(report, tmp_path / "out")
     assert files.html.parent == tmp_path / "out" / "acme" / "2026-W47"
