@@ -4,11 +4,11 @@ bundled emulator.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from ugcminer.cli import app
 from ugcminer.config import DEFAULT_CONFIG_NAME, load_config
@@ -20,20 +20,11 @@ NO_CONFIG = (
 )
 
 
-def _demo_config_file(workdir: Path) -> Path:
-    """Write the demo config (emulator on, SQLite in `workdir`) as YAML; returns its path."""
-    from ugcminer.demo import demo_config
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    config = demo_config(workdir)
-    path = workdir / "ugcminer-demo.yaml"
-    path.write_text(yaml.safe_dump(config.model_dump(mode="json", exclude={"source_path"}), sort_keys=False))
-    return path
-
-
 def _resolve_config(config: Path | None, demo: bool, workdir: Path) -> Path:
     if demo:
-        return _demo_config_file(workdir)
+        from flows.demo import write_demo_config
+
+        return write_demo_config(workdir)
     if config is None:
         if Path(DEFAULT_CONFIG_NAME).exists():
             return Path(DEFAULT_CONFIG_NAME)
@@ -70,6 +61,9 @@ def mine(
     """Mine new brand mentions from Reddit and YouTube into the store (incremental)."""
     path = _resolve_config(config, demo, workdir)
     if prefect:
+        os.environ.setdefault(
+            "PREFECT_SERVER_ANALYTICS_ENABLED", "false"
+        )  # no telemetry from a temporary server
         from flows.mine import mine_flow
 
         result = mine_flow(str(path), brand)
@@ -105,5 +99,3 @@ def emulator(
     typer.echo(f"  praw: oauth_url={base} reddit_url={base} short_url={base}; YouTube: api_endpoint={base}")
     typer.echo(f"  counters: {base}/_emulator/counters   (Ctrl-C to stop)")
     serve_forever(emu)
-
-
