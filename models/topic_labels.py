@@ -1,0 +1,102 @@
+"""Readable topic labels, KeyBERT-style: frequent phrases of the topic, re-ranked by the encoder.
+
+Candidates are 2-4 word phrases from the topic's most central documents that neither start nor end
+with a stop word ("battery drains after update", never "0_the_to_and"), scored like c-TF-IDF: how
+often they occur in the topic against all topics. With an encoder the candidates are re-ranked by
+cosine similarity to the topic centroid (plus a small prior for frequency); without, the top-scoring
+phrase wins. A topic with no repeated phrase is named by its top three words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+def _phrases(doc: str, stop: set[str]) -> set[str]:
+    """2-4 word phrases of `doc` that neither start nor end with a stop word."""
+    tokens = re.findall(r"[a-z][a-z']*[a-z]|[a-z]", doc.lower())
+    out = set()
+    for n in (2, 3, 4):
+        for i in range(len(tokens) - n + 1):
+            gram = tokens[i : i + n]
+            if gram[0] not in stop and gram[-1] not in stop and len(set(gram)) == n:
+                out.add(" ".join(gram))
+    return out
+
+
+def _phrase_candidates(samples: dict[int, list[str]], stop: set[str], k: int) -> dict[int, list[str]]:
+    """Per topic, the phrases most frequent in it relative to all topics (a c-TF-IDF on phrases)."""
+    counts = {t: {} for t in samples}
+    overall: dict[str, int] = {}
+    for topic_id, docs in samples.items():
+        for doc in docs:
+            for phrase in _phrases(doc, stop):
+                counts[topic_id][phrase] = counts[topic_id].get(phrase, 0) + 1
+                overall[phrase] = overall.get(phrase, 0) + 1
+    out = {}
+    for topic_id, phrase_counts in counts.items():
+        floor = 2 if len(samples[topic_id]) >= 6 else 1
+        kept = _drop_subsumed({p: c for p, c in phrase_counts.items() if c >= floor})
+        scored = [
+            (c / len(samples[topic_id]) * np.log(1 + len(samples) * c / overall[p]), p)
+            for p, c in kept.items()
+        ]
+        out[topic_id] = [p for _, p in sorted(scored, key=lambda x: (-x[0], x[1]))[:k]]
+    return out
+
+
+def _drop_subsumed(counts: dict[str, int], keep_share: float = 0.8) -> dict[str, int]:
+    """Drop a phrase when a longer phrase containing it is nearly as frequent ("battery drains" loses
+    to "battery drains fast" when both occur about as often).
+    """
+    out = {}
+    for phrase, count in counts.items():
+        padded = f" {phrase} "
+        longer = (c for p, c in counts.items() if len(p) > len(phrase) and padded in f" {p} ")
+        if not any(c >= keep_share * count for c in longer):
+            out[phrase] = count
+    return out
+
+
+def label_topics(
+    topics: dict[int, np.ndarray],
+    samples: dict[int, list[str]],
+    words: dict[int, list[str]],
+    stop: set[str],
+    encode: Encode | None,
+    k: int,
+) -> dict[int, str]:
+    """KeyBERT-style labels: candidate phrases re-ranked by similarity to the topic centroid."""
+    candidates = _phrase_candidates(samples, stop, k)
+    labels = {}
+    for topic_id, centroid in topics.items():
+        cands = candidates.get(topic_id) or []
+        if not cands:
+            labels[topic_id] = ", ".join(words[topic_id][:3]) or f"topic {topic_id}"
+            continue
+        if encode is None:
+            labels[topic_id] = cands[0]
+            continue
+        vecs = np.asarray(encode(cands), dtype=np.float32)
+        prior = np.linspace(0.1, 0.0, num=len(cands))  # small preference for the frequent phrases
+        labels[topic_id] = cands[int(np.argmax(vecs @ centroid + prior))]
+    return _dedupe_labels(labels, words)
+
+
+def _dedupe_labels(labels: dict[int, str], words: dict[int, list[str]]) -> dict[int, str]:
+    """Make labels unique by appending a distinguishing top word."""
+    seen: dict[str, int] = {}
+    out = {}
+    for topic_id in sorted(labels):
+        label = labels[topic_id]
+        if label in seen:
+            extra = next((w for w in words[topic_id] if w not in label), str(topic_id))
+            label = f"{label} ({extra})"
+        seen[label] = topic_id
+        out[topic_id] = label
+    return out

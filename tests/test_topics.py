@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import homogeneity_score, normalized_mutual_info_score
+
+from models.topic_labels import label_topics
+from models.topics import (
+    TopicParams,
+    brand_terms,
+    fit_topics,
+    mask_text,
+    project_out,
+    save_topic_model,
+    summarize,
+    term_directions,
+)
+
+THEMES = {
+    "battery": [
+        "battery drains fast after the update",
+        "battery drain overnight since the update",
+        "phone battery dies by noon after updating",
+        "the update killed my battery life",
+    ],
+    "login": [
+        "app crashes when I try to log in",
+        "login screen crashes the app every time",
+        "cannot log in, the app crashes at sign in",
+        "app keeps crashing on the login page",
+    ],
+    "refund": [
+        "refund never arrived for my cancelled order",
+        "still waiting on my refund after two weeks",
+        "where is my refund, order was cancelled",
+        "no refund yet for the returned order",
+    ],
+}
+BRANDS = ["Acme", "Globex", "@AcmeSupport", "Initech"]
+
+
+def _corpus(n_per_theme: int, seed: int = 7) -> tuple[list[str], list[str], list[str]]:
+    rng = random.Random(seed)
+    texts, themes, brands = [], [], []
+    for theme, phrases in THEMES.items():
+        for _ in range(n_per_theme):
+            brand = rng.choice(BRANDS)
+            lead = rng.choice(["ugh", "so", "honestly", "again", "why", "seriously"])
+            texts.append(f"{brand} {lead} {rng.choice(phrases)} {rng.choice(['!!', '.', ' :(', '?'])}")
+            themes.append(theme)
+            brands.append(brand)
+    return texts, themes, brands
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from models.encoder import load_encoder
+
+    return load_encoder()
+
+
+def test_mask_text__removes_brand_terms_handles_and_urls() -> None:
+    terms = brand_terms("Acme Phone", ["AcmeOS"])
+    assert mask_text("@acme_help my Acme phone via https://x.co/1 and ACMEOS #fail", terms) == "my via and"
+
+
+def test_term_directions__projecting_them_out_hides_which_brand_is_named() -> None:
+    rng = np.random.default_rng(1)
+    topic = rng.normal(size=(2, 16))
+    brand = rng.normal(size=16) * 2
+    texts = [f"{'Acme' if i % 2 else 'Globex'} issue" for i in range(40)]
+    emb = np.stack(
+        [topic[i % 4 // 2] + (brand if i % 2 else 0) + rng.normal(size=16) * 0.1 for i in range(40)]
+    )
+    out = project_out(emb.astype(np.float32), term_directions(texts, emb, ["acme"]))
+    acme = out[1::2].mean(axis=0) - out[0::2].mean(axis=0)
+    assert np.linalg.norm(acme) < 0.05 * np.linalg.norm(brand)
+
+
+def test_project_out__removes_the_brand_direction() -> None:
+    rng = np.random.default_rng(0)
+    brand = rng.normal(size=16).astype(np.float32)
+    emb = rng.normal(size=(5, 16)).astype(np.float32) + 3 * brand
+    out = project_out(emb, brand[None, :])
+    assert np.allclose(out @ brand, 0, atol=1e-4)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+
+
+def test_label_topics__picks_a_repeated_phrase_not_stop_words() -> None:
+    samples = {0: ["the battery drains fast", "my battery drains fast today", "battery drains fast again"]}
+    labels = label_topics(
+        {0: np.ones(4)}, samples, {0: ["battery"]}, {"the", "my", "again", "today"}, None, 5
+    )
+    assert labels[0] == "battery drains fast"
+
+
+def test_fit_topics__small_period_says_too_little_data(encoder) -> None:
+    texts, themes, _ = _corpus(4)
+    result = fit_topics(
+        texts,
+        encoder.encode(texts),
+        terms=brand_terms("Acme", ["Globex", "Initech"]),
+        encode=encoder.encode,
+        min_documents=20,
+    )
+    assert any("Too little data" in note for note in result.notes)
+    assert result.topics, "a small period still groups its complaints"
+    assert normalized_mutual_info_score(themes, result.assignments) > 0.5
+
+
+def test_fit_topics__two_texts_give_no_topics_and_a_note() -> None:
+    result = fit_topics(["a", "b"], np.eye(2, 4, dtype=np.float32))
+    assert result.assignments.tolist() == [-1, -1] and "Too little data" in result.notes[0]
+
+
+@pytest.mark.slow
+def test_fit_topics__groups_by_issue_not_brand_and_is_deterministic(encoder, tmp_path: Path) -> None:
+    texts, themes, brands = _corpus(40)
+    terms = brand_terms("Acme", ["Globex", "Initech", "AcmeSupport"])
+    emb = encoder.encode([mask_text(t, terms) for t in texts])  # as the analyze flow encodes complaints
+    params = TopicParams(seed=42)
+    first = fit_topics(texts, emb, terms=terms, encode=encoder.encode, params=params)
+    second = fit_topics(texts, emb, terms=terms, encode=encoder.encode, params=params)
+    assert first.assignments.tolist() == second.assignments.tolist()
+    assert homogeneity_score(themes, first.assignments) > 0.9  # each topic is one issue...
+    assert homogeneity_score(brands, first.assignments) < 0.2  # ...not one brand
+    assert first.outlier_share <= 0.10
+    for topic in first.topics.values():
+        words = " ".join([topic.label, *topic.words]).lower()
+        assert not any(b in words for b in ("acme", "globex", "initech")), topic
+        assert "_" not in topic.label and len(topic.label.split()) >= 2
+    info = summarize(first, texts)
+    assert sum(t["size"] for t in info["summary"]) == int((first.assignments >= 0).sum())
+    saved = save_topic_model(first, tmp_path / "model")
+    names = {p.name for p in saved.iterdir()}
+    assert "topics.json" in names and any(n.endswith(".safetensors") for n in names)
+    assert not any(n.endswith((".pkl", ".pickle", ".bin")) for n in names)
