@@ -38,6 +38,7 @@ class RetryPolicy:
     max_backoff_s: float = 120.0
     default_retry_after_s: float = 5.0  # a 429 without retry-after
     ratelimit_reserve: int = 2  # x-ratelimit-remaining at or below this: wait for the reset
+    max_ratelimit_wait_s: float = 600.0  # Reddit's window is 600 s: never wait longer for a reset
 
 
 #: exception class -> failure kind; first match wins (subclasses before their bases)
@@ -84,12 +85,16 @@ def wait_seconds(failure: Failure, attempt: int, policy: RetryPolicy) -> float:
     return max(0.0, min(wait, policy.max_backoff_s))
 
 
-def ratelimit_wait(limits: dict[str, Any], policy: RetryPolicy, now: float | None = None) -> float:
-    """Seconds to wait so the next request stays inside the `x-ratelimit-*` budget (0 = go)."""
+def ratelimit_wait(
+    limits: dict[str, Any], policy: RetryPolicy, now: float | None = None, *, needed: int = 1
+) -> float:
+    """Seconds to wait so the next `needed` requests stay inside the `x-ratelimit-*` budget (0 = go)."""
     remaining, reset_at = limits.get("remaining"), limits.get("reset_timestamp")
-    if remaining is None or reset_at is None or remaining > policy.ratelimit_reserve:
+    if remaining is None or reset_at is None or remaining - needed >= policy.ratelimit_reserve:
         return 0.0
-    return max(0.0, min(float(reset_at) - (now if now is not None else time.time()), policy.max_backoff_s))
+    return max(
+        0.0, min(float(reset_at) - (now if now is not None else time.time()), policy.max_ratelimit_wait_s)
+    )
 
 
 @dataclass
@@ -100,6 +105,9 @@ class Retrier:
     sleep: Callable[[float], None] = time.sleep
     table: tuple[tuple[type[BaseException], str], ...] = REDDIT_RETRYABLE
     source: str = "reddit"
+    limits: Callable[[], dict[str, Any]] | None = (
+        None  # the client's x-ratelimit state, checked before a call
+    )
     retries: int = 0
     waited_s: float = 0.0
 
@@ -108,6 +116,8 @@ class Retrier:
         attempt = 0
         while True:
             attempt += 1
+            if self.limits is not None:
+                self.respect_ratelimit(self.limits())
             try:
                 return fn()
             except Exception as exc:
@@ -141,9 +151,9 @@ class Retrier:
             "check the network or the API status and run again"
         )
 
-    def respect_ratelimit(self, limits: dict[str, Any]) -> None:
-        """Sleep until the rate-limit window resets when the remaining budget is at the reserve."""
-        wait = ratelimit_wait(limits, self.policy)
+    def respect_ratelimit(self, limits: dict[str, Any], needed: int = 1) -> None:
+        """Sleep until the rate-limit window resets when `needed` requests would eat into the reserve."""
+        wait = ratelimit_wait(limits, self.policy, needed=needed)
         if wait > 0:
             log.info(
                 "%s: rate-limit budget low (%s left); waiting %.1f s",

@@ -43,6 +43,8 @@ from ugcminer.errors import BadPayload, CredentialsError, SourceError
 log = logging.getLogger(__name__)
 SOURCE = "reddit"
 INFO_BATCH = 100
+#: answers that end one query or thread (not the run): private, banned, quarantined or gone
+UNAVAILABLE = (prawcore.Forbidden, prawcore.NotFound, prawcore.Redirect, prawcore.UnavailableForLegalReasons)
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,24 @@ class WalkCursor:
         return self.done is not None and (name == self.done or created < (self.done_utc or 0.0))
 
 
-def _counting_requestor(counter: list[int]) -> type[prawcore.Requestor]:
-    """A prawcore Requestor subclass that counts HTTP requests (praw's documented extension point)."""
+def _counting_requestor(counter: list[int], limits: dict[str, Any]) -> type[prawcore.Requestor]:
+    """A prawcore Requestor subclass (praw's documented extension point) that counts HTTP requests and
+    keeps the last `x-ratelimit-*` headers (praw's `auth.limits` has no reset time).
+    """
 
     class CountingRequestor(prawcore.Requestor):
         def request(self, *args: Any, **kwargs: Any) -> Any:
             counter[0] += 1
-            return super().request(*args, **kwargs)
+            kwargs["timeout"] = self.timeout  # prawcore's Session always passes its 16 s default
+            response = super().request(*args, **kwargs)
+            headers = response.headers
+            if "x-ratelimit-remaining" in headers:
+                try:
+                    limits["remaining"] = int(float(headers["x-ratelimit-remaining"]))
+                    limits["reset_timestamp"] = time.time() + float(headers.get("x-ratelimit-reset") or 0)
+                except ValueError:
+                    limits.clear()
+            return response
 
     return CountingRequestor
 
@@ -97,8 +110,9 @@ class RedditMiner:
         self.brand, self.cfg, self.store = brand, cfg, store
         self.convert = RedditConverter(brand, pseudonymize)
         policy = RetryPolicy(max_attempts=cfg.max_retries + 1, max_backoff_s=cfg.max_backoff_s)
-        self.retrier = Retrier(policy, sleep=sleep, source="Reddit")
+        self.retrier = Retrier(policy, sleep=sleep, source="Reddit", limits=self._limits)
         self._calls = [0]
+        self._ratelimit: dict[str, Any] = {}
         self.reddit = praw.Reddit(
             client_id=client_id,
             client_secret=client_secret,
@@ -107,8 +121,8 @@ class RedditMiner:
             reddit_url=cfg.reddit_url,
             short_url=cfg.short_url,
             check_for_updates=False,
-            timeout=cfg.timeout_s,
-            requestor_class=_counting_requestor(self._calls),
+            requestor_kwargs={"timeout": cfg.timeout_s},  # praw 8 parses `timeout=` but never uses it
+            requestor_class=_counting_requestor(self._calls, self._ratelimit),
         )
         self.summary = SourceSummary(SOURCE, brand.name)
         self._seen_threads: set[str] = set()
@@ -149,14 +163,10 @@ class RedditMiner:
         )
 
     def _request(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
-        self.retrier.respect_ratelimit(self._limits())
         return self.retrier.call(lambda: self.reddit.request(method=method, path=path, **kwargs), what)
 
     def _limits(self) -> dict[str, Any]:
-        try:
-            return dict(self.reddit.auth.limits)
-        except Exception:  # noqa: BLE001  (no request made yet)
-            return {}
+        return dict(self._ratelimit)
 
     # ---- one query ------------------------------------------------------------------------------
     def mine_query(self, sub: str, alias: str) -> None:
@@ -170,6 +180,8 @@ class RedditMiner:
                 self._walk(sub, alias, key, cursor)
         except BadPayload as exc:  # a listing we cannot read: keep it aside, go on with the next query
             self._quarantine("listing", f"{key}: {exc}", None)
+        except UNAVAILABLE as exc:  # a private, banned or quarantined subreddit: say so, go on
+            self.summary.errors.append(f"{key}: Reddit answered HTTP {exc.response.status_code}; skipped")
 
     def _walk(self, sub: str, alias: str, key: str, cursor: WalkCursor) -> WalkCursor:
         params: dict[str, Any] = {
@@ -238,7 +250,13 @@ class RedditMiner:
     def thread(self, id36: str) -> list[Mention]:
         """Every comment of a submission's tree, after a bounded replace_more."""
         submission = self.reddit.submission(id=id36)
-        forest = self.retrier.call(lambda: submission.comments, f"comments of t3_{id36}")
+        try:
+            forest = self.retrier.call(lambda: submission.comments, f"comments of t3_{id36}")
+        except UNAVAILABLE:  # removed between the search and now: the post is kept, its thread is not
+            self.summary.details["threads_unavailable"] = (
+                self.summary.details.get("threads_unavailable", 0) + 1
+            )
+            return []
         self._replace_more(forest, id36)
         out = []
         for comment in forest.list():
@@ -256,6 +274,7 @@ class RedditMiner:
         budget, attempt = self.cfg.replace_more_limit, 0
         while True:
             before = {id(m) for m in forest.list() if isinstance(m, MoreComments)}
+            self.retrier.respect_ratelimit(self._limits(), needed=min(budget, len(before)) + 1)
             try:
                 forest.replace_more(limit=budget)
                 return

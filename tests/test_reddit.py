@@ -338,3 +338,45 @@ def test_reddit_miner__deep_threads_are_bounded_by_replace_more_limit(
         calls = emu.counters.snapshot()["calls"]
     assert calls["reddit:morechildren"] == 2
     assert 1 < store.count_mentions("Acme") < 1 + 90
+
+
+def test_reddit_miner__unavailable_subreddit_is_reported_and_skipped(
+    tmp_path: Path, sqlite_url: str, sleeps: list[float]
+) -> None:
+    store = Store(sqlite_url)
+    brand = BRAND.model_copy(update={"subreddits": ["secret", "acme"]})
+    with _emulator(acme_corpus(tmp_path / "c", n_posts=3, comments_per_post=1)) as emu:
+        emu.reddit.unavailable = {"secret": 403}
+        summary = mine(emu, store, sleeps, brand=brand)
+    assert summary.stopped_reason is None
+    assert summary.errors == ["r/secret Acme: Reddit answered HTTP 403; skipped"]
+    assert {m.id for m in store.mentions("Acme", include_deleted=True)} == _expected_ids(tmp_path / "c", 3)
+
+
+def test_reddit_miner__honours_the_ratelimit_budget(
+    tmp_path: Path, sqlite_url: str, sleeps: list[float]
+) -> None:
+    from miners.emulator.reddit_api import RateWindow
+
+    store = Store(sqlite_url)
+    with _emulator(acme_corpus(tmp_path / "c", n_posts=6, comments_per_post=1)) as emu:
+        emu.reddit.rate = RateWindow(limit=6, seconds=600)
+        waits: list[float] = []
+
+        def sleep(seconds: float) -> None:  # time passes for the emulator only
+            waits.append(seconds)
+            emu.reddit.advance(seconds)
+
+        miner = RedditMiner(
+            BRAND,
+            _config(emu.base_url),
+            store,
+            Pseudonymizer("k"),
+            client_id="cid",
+            client_secret="csecret",
+            sleep=sleep,
+        )
+        summary = miner.run()
+    assert summary.stopped_reason is None and summary.retries == 0  # never ran into a 429
+    assert waits and all(500 < w <= 600 for w in waits)
+    assert {m.id for m in store.mentions("Acme", include_deleted=True)} == _expected_ids(tmp_path / "c", 6)

@@ -47,6 +47,10 @@ UNAUTHORIZED = (
     {"message": "Unauthorized", "error": 401},
     {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
 )
+UNAVAILABLE_BODIES = {  # as recorded: R:28/R:29 (403), R:30 (404)
+    403: {"reason": "private", "message": "Forbidden", "error": 403},
+    404: {"reason": "banned", "message": "Not Found", "error": 404},
+}
 ROUTES = (  # (method, path regex, endpoint key, handler name)
     ("POST", r"/api/v1/access_token/?", "reddit:token", "_token"),
     ("GET", r"/r/(?P<sub>[^/]+)/search/?", "reddit:search", "_search"),
@@ -122,6 +126,7 @@ class RedditAPI:
         self.rate = RateWindow()
         self.now: float | None = None  # the clock for time filters (None = real time)
         self.credentials: tuple[str, str] | None = None  # accepted (id, secret); None = any non-empty
+        self.unavailable: dict[str, int] = {}  # subreddit (lower case) -> 403 (private) or 404 (banned)
         self.token_ttl = 86400
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -152,8 +157,11 @@ class RedditAPI:
         limited = self._count_rate()
         if limited is not None:
             return limited
+        blocked = self.unavailable.get((found[2].get("sub") or "").lower()) if found else None
         if found is None:
             resp = EmuResponse.json({"reason": "PAGE_NOT_CREATED", "message": "Not Found"}, status=404)
+        elif blocked:
+            resp = EmuResponse.json(UNAVAILABLE_BODIES[blocked], status=blocked)
         else:
             resp = getattr(self, found[1])(req, **found[2])
         resp.headers.update(self._rate_headers())
@@ -188,6 +196,11 @@ class RedditAPI:
         """Invalidate every issued token (tests: praw must fetch a new one)."""
         with self._lock:
             self._tokens.clear()
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` pass for the rate-limit window (tests whose sleeps are not real)."""
+        with self._lock:
+            self._window_start -= seconds
 
     def _count_rate(self) -> EmuResponse | None:
         with self._lock:
