@@ -38,6 +38,9 @@ QUIET_ENV = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TQDM_DISABLE": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    # without PREFECT_API_URL Prefect starts a temporary local API: allow it, and give it time on a busy machine
+    "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
 
 
