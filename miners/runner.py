@@ -65,6 +65,20 @@ def pseudonymizer(config: Config) -> Pseudonymizer:
     return Pseudonymizer(optional_secret(config.privacy.pseudonym_key_env), drop=config.privacy.drop_authors)
 
 
+def _reddit_access(config: Config, emulator_base_url: str | None, use_blocks: bool) -> tuple[Any, str, str]:
+    """Reddit config and credentials: the emulator's (URLs and dummy credentials) or the real ones."""
+    cfg = config.reddit
+    if emulator_base_url:
+        urls = dict.fromkeys(("oauth_url", "reddit_url", "short_url"), emulator_base_url)
+        return (
+            cfg.model_copy(update=urls),
+            EMULATOR_CREDENTIALS["reddit_id"],
+            EMULATOR_CREDENTIALS["reddit_secret"],
+        )
+    cid = get_secret(cfg.client_id_env, purpose="Reddit mining", use_blocks=use_blocks)
+    return cfg, cid, get_secret(cfg.client_secret_env, purpose="Reddit mining", use_blocks=use_blocks)
+
+
 def build_miner(
     config: Config,
     brand: BrandConfig,
@@ -80,15 +94,7 @@ def build_miner(
     if source == "reddit":
         from miners.reddit import RedditMiner
 
-        cfg = config.reddit
-        if emulator_base_url:
-            cfg = cfg.model_copy(
-                update=dict.fromkeys(("oauth_url", "reddit_url", "short_url"), emulator_base_url)
-            )
-            cid, secret = EMULATOR_CREDENTIALS["reddit_id"], EMULATOR_CREDENTIALS["reddit_secret"]
-        else:
-            cid = get_secret(cfg.client_id_env, purpose="Reddit mining", use_blocks=use_secret_blocks)
-            secret = get_secret(cfg.client_secret_env, purpose="Reddit mining", use_blocks=use_secret_blocks)
+        cfg, cid, secret = _reddit_access(config, emulator_base_url, use_secret_blocks)
         return RedditMiner(brand, cfg, store, pseudo, client_id=cid, client_secret=secret, sleep=sleep)
     if source == "youtube":
         try:
