@@ -225,3 +225,19 @@ def test_mine_brand__fault_soak_on_the_demo_corpus_matches_a_clean_run(
     assert set(faulty["counters"]["faults"]) == {"429", "500", "503", "timeout", "cut", "malformed"}
     assert faulty["result"]["status"] == "completed", faulty["result"]["stopped"]
     assert faulty_rows == clean_rows and len(clean_rows) > 50
+
+
+def test_mine_flow__a_source_that_failed_all_retries_is_summarised_not_lost() -> None:
+    from prefect.states import Completed, Failed
+
+    from flows.mine import _summary_from_state
+    from miners.base import SourceSummary
+
+    ok = SourceSummary("reddit", "Acme", new=3, calls=7, details={"seconds": 1.0})
+    restored = _summary_from_state(Completed(data=ok.as_dict()), "reddit", "Acme")
+    assert restored.as_dict() == ok.as_dict()
+    failed = _summary_from_state(Failed(message="YouTube failed after 5 retries"), "youtube", "Acme")
+    assert failed.stopped_reason == "error: YouTube failed after 5 retries" and failed.new == 0
+    from miners.runner import combine
+
+    assert combine("Acme", [restored, failed])["status"] == "partial"
