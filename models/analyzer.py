@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +125,13 @@ class Analyzer:
         return self.heads[task].predict_proba(embeddings)  # type: ignore[index]
 
 
-@lru_cache(maxsize=4)
-def _cached(cfg: ModelsConfig) -> Analyzer:
-    return Analyzer.from_config(cfg)
+_CACHE: dict[str, Analyzer] = {}
 
 
 def load_analyzer(cfg: ModelsConfig | None = None) -> Analyzer:
     """The analyzer for `cfg` (default config when None), cached per config in this process."""
-    return _cached(cfg or ModelsConfig())
+    cfg = cfg or ModelsConfig()
+    key = cfg.model_dump_json()
+    if key not in _CACHE:
+        _CACHE[key] = Analyzer.from_config(cfg)
+    return _CACHE[key]

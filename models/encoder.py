@@ -94,7 +94,7 @@ def merge_adapter(model: Any, adapter_path: Path, base_hash: str | None = None) 
         for name in sorted(modules):
             weight = model.get_submodule(name).weight
             delta = tensors[f"{name}.lora_B"].float() @ tensors[f"{name}.lora_A"].float()
-            weight += (delta * scale).to(weight.dtype)
+            weight += (delta * scale).to(device=weight.device, dtype=weight.dtype)
         for key, value in tensors.items():
             if key.startswith("replace."):
                 model.get_parameter(key[len("replace.") :]).copy_(value.to(torch.float32))

@@ -175,7 +175,7 @@ def train_adapter(
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(), sched.step(), opt.zero_grad(set_to_none=True)
         if step in checkpoints:
-            entry = {"step": step, "loss": round(float(loss), 4), **state.dev_scores(model, teacher)}
+            entry = {"step": step, "loss": round(loss.item(), 4), **state.dev_scores(model, teacher)}
             history.append(entry)
             log(entry)
             if entry["dev_score"] > best[0]:
