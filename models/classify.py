@@ -10,9 +10,11 @@ input shows a progress bar and memory stays flat.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -78,13 +80,16 @@ def classify_rows(
     text_column: str = "text",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: bool = False,
+    cache: EmbeddingCache | None = None,
 ) -> ClassifyResult:
     """Classify `rows` with the analyzer's heads (when given) and the taxonomy (when given).
 
-    Without an analyzer, `encoder` provides the one pass and only taxonomy fields are added.
+    Without an analyzer, `encoder` provides the one pass and only taxonomy fields are added. With a
+    `cache`, texts embedded before by the same encoder version are not encoded again.
     """
     if analyzer is None and encoder is None:
         raise ValueError("classify_rows needs an analyzer or an encoder")
+    encoder = analyzer.encoder if analyzer is not None else encoder
     fields = (HEAD_FIELDS if analyzer is not None else ()) + (TAXONOMY_FIELDS if taxonomy else ())
     started = time.perf_counter()
     texts = [text_of(row, text_column) for row in rows]
@@ -94,9 +99,12 @@ def classify_rows(
         for start in range(0, len(valid), chunk_size):
             index = valid[start : start + chunk_size]
             chunk = [texts[i] or "" for i in index]
-            for i, pred in zip(index, _predict_chunk(chunk, analyzer, encoder, taxonomy), strict=True):
+            embeddings = _embed(chunk, encoder, cache)
+            for i, pred in zip(index, _predict_chunk(chunk, embeddings, analyzer, taxonomy), strict=True):
                 predictions[i] = pred
             bar.advance(len(index))
+    if cache is not None:
+        cache.save()
     empty = dict.fromkeys(fields)
     preds = [predictions.get(i, empty) for i in range(len(rows))]
     out = [{**row, **pred} for row, pred in zip(rows, preds, strict=True)]
@@ -105,15 +113,24 @@ def classify_rows(
     return ClassifyResult(out, preds, len(rows), len(rows) - len(valid), seconds, replaced)
 
 
+def _embed(texts: list[str], encoder: Any, cache: EmbeddingCache | None) -> np.ndarray:
+    if cache is None:
+        return np.asarray(encoder.encode(texts), dtype=np.float32)
+    found = cache.get(texts)
+    missing = [i for i, vector in enumerate(found) if vector is None]
+    fresh = np.asarray(encoder.encode([texts[i] for i in missing]), dtype=np.float32)
+    cache.put([texts[i] for i in missing], fresh)
+    for i, vector in zip(missing, fresh, strict=True):
+        found[i] = vector
+    return np.stack(found).astype(np.float32) if found else np.zeros((0, encoder.dim), np.float32)
+
+
 def _predict_chunk(
-    texts: list[str], analyzer: Analyzer | None, encoder: Any, taxonomy: TaxonomyClassifier | None
+    texts: list[str], embeddings: np.ndarray, analyzer: Analyzer | None, taxonomy: TaxonomyClassifier | None
 ) -> list[Row]:
     if analyzer is not None:
-        preds = analyzer.predict(texts)
-        embeddings = preds.embeddings
-        out = _head_fields(preds)
+        out = _head_fields(analyzer.predict(texts, embeddings=embeddings))
     else:
-        embeddings = np.asarray(encoder.encode(texts), dtype=np.float32)
         out = [{} for _ in texts]
     if taxonomy is not None:
         labels, scores = taxonomy.predict(embeddings)
@@ -144,6 +161,52 @@ def _head_fields(preds: Predictions) -> list[Row]:
 
 def _round(value: Any) -> float:
     return round(float(value), SCORE_DECIMALS)
+
+
+class EmbeddingCache:
+    """Embeddings by text for one encoder version, in an ``.npz`` file (for repeated evaluations).
+
+    A file written by another encoder version is ignored and replaced; nothing is pickled.
+    """
+
+    def __init__(self, path: str | Path, encoder_version: str) -> None:
+        self.path = Path(path)
+        self.version = encoder_version
+        self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if self.path.is_file():
+            with np.load(self.path, allow_pickle=False) as data:
+                if str(data["version"]) == encoder_version:
+                    self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    @staticmethod
+    def key(text: str) -> str:
+        """The cache key of a text."""
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """The stored vector of each text, or None."""
+        return [self._vectors.get(self.key(t)) for t in texts]
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Remember `vectors` (row-aligned with `texts`)."""
+        for text, vector in zip(texts, vectors, strict=True):
+            self._vectors[self.key(text)] = vector
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write the file when something was added."""
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self._vectors), dtype="<U40")
+        vectors = np.stack(list(self._vectors.values())).astype(np.float32)
+        with self.path.open("wb") as handle:
+            np.savez(handle, version=np.array(self.version), keys=keys, vectors=vectors)
+        self._dirty = False
 
 
 class _Progress:

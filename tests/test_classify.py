@@ -6,10 +6,18 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from models.classify import HEAD_FIELDS, TAXONOMY_FIELDS, ClassifyResult, classify_rows, text_of
+from models.classify import (
+    HEAD_FIELDS,
+    TAXONOMY_FIELDS,
+    ClassifyResult,
+    EmbeddingCache,
+    classify_rows,
+    text_of,
+)
 from models.io import read_rows
 from ugcminer.cli import app
 from ugcminer.errors import ModelError
@@ -74,13 +82,20 @@ def test_classify_rows__bad_rows_get_nulls_in_order(analyzer) -> None:  # noqa: 
 
 
 @pytest.mark.slow
-def test_classify_rows__chunking_does_not_change_predictions(analyzer) -> None:  # noqa: ANN001
+def test_classify_rows__chunking_and_cache_do_not_change_predictions(analyzer, tmp_path: Path) -> None:  # noqa: ANN001
     rows = read_rows(SENTIMENT)
     whole = classify_rows(rows, analyzer=analyzer, chunk_size=1000).rows
     chunked = classify_rows(rows, analyzer=analyzer, chunk_size=7).rows
-    assert [r["sentiment"] for r in whole] == [r["sentiment"] for r in chunked]
-    for a, b in zip(whole, chunked, strict=True):
-        assert a["complaint_score"] == pytest.approx(b["complaint_score"], abs=2e-4)
+    cache = EmbeddingCache(tmp_path / "emb.npz", analyzer.encoder.version)
+    classify_rows(rows, analyzer=analyzer, cache=cache)
+    cached = classify_rows(
+        rows, analyzer=analyzer, cache=EmbeddingCache(tmp_path / "emb.npz", analyzer.encoder.version)
+    )
+    assert len(cache) == len({r["text"] for r in rows})
+    for other in (chunked, cached.rows):
+        assert [r["sentiment"] for r in whole] == [r["sentiment"] for r in other]
+        for a, b in zip(whole, other, strict=True):
+            assert a["complaint_score"] == pytest.approx(b["complaint_score"], abs=2e-4)
 
 
 @pytest.mark.slow
@@ -121,3 +136,16 @@ def test_classify_cli__csv_output_with_bad_rows(tmp_path: Path) -> None:
     assert by_id["formula"]["text"].startswith("'=")
     assert json.loads(by_id["rtl"]["sentiment_scores"]).keys() == {"negative", "neutral", "positive"}
     assert f"{len(NON_TEXT_IDS)} skipped" in result.stderr
+
+
+def test_embedding_cache__round_trip_and_version_mismatch(tmp_path: Path) -> None:
+    path = tmp_path / "emb.npz"
+    cache = EmbeddingCache(path, "enc@1")
+    vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
+    cache.put(["a", "b 😡"], vectors)
+    cache.save()
+    again = EmbeddingCache(path, "enc@1")
+    got = again.get(["b 😡", "c", "a"])
+    assert len(again) == 2 and got[1] is None
+    np.testing.assert_array_equal(np.stack([got[2], got[0]]), vectors)
+    assert len(EmbeddingCache(path, "enc@2")) == 0  # another encoder version: ignored

@@ -22,12 +22,13 @@ def models_config(config: Path | None) -> ModelsConfig:
     return load_config(config).models if config is not None else ModelsConfig()
 
 
-def _taxonomy(path: Path | None, encoder: object, cfg: ModelsConfig) -> object:
+def _taxonomy(path: Path | None, encoder: object, cfg: ModelsConfig, threshold: float | None) -> object:
     if path is None:
         return None
     from models.taxonomy import load_taxonomy, taxonomy_classifier
 
-    return taxonomy_classifier(load_taxonomy(path), encoder, cfg.taxonomy_threshold)  # type: ignore[arg-type]
+    cutoff = cfg.taxonomy_threshold if threshold is None else threshold
+    return taxonomy_classifier(load_taxonomy(path), encoder, cutoff)  # type: ignore[arg-type]
 
 
 def _stderr(message: str) -> None:
@@ -44,6 +45,9 @@ def classify(
         None, "--taxonomy", help="taxonomy YAML: adds category, category_score"
     ),
     text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
+    threshold: float | None = typer.Option(
+        None, "--threshold", min=0.0, max=1.0, help="taxonomy: 'other' below this score (default: config)"
+    ),
     config: Path | None = typer.Option(
         None, "--config", "-c", help=f"config file (default: ./{DEFAULT_CONFIG_NAME})"
     ),
@@ -57,7 +61,7 @@ def classify(
     require_column(rows, text_column, input_path)
     cfg = models_config(config)
     analyzer = load_analyzer(cfg)
-    classifier = _taxonomy(taxonomy, analyzer.encoder, cfg)
+    classifier = _taxonomy(taxonomy, analyzer.encoder, cfg, threshold)
     result = classify_rows(
         rows, analyzer=analyzer, taxonomy=classifier, text_column=text_column, progress=True
     )  # type: ignore[arg-type]
@@ -72,14 +76,20 @@ def evaluate(
     data: Path = typer.Option(..., "--data", help="a labelled .csv or .jsonl file"),
     text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
     label_column: str | None = typer.Option(None, "--label-column", help="default: label, then category"),
+    threshold: float | None = typer.Option(
+        None, "--threshold", min=0.0, max=1.0, help="taxonomy: 'other' below this score (default: config)"
+    ),
     taxonomy: Path | None = typer.Option(
         None, "--taxonomy", help="taxonomy YAML (required for --task taxonomy)"
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="metrics JSON (default: DATA stem + .metrics.json)"
+        None, "--output", "-o", help="metrics JSON (default: DATA stem + .TASK.metrics.json)"
     ),
     config: Path | None = typer.Option(
         None, "--config", "-c", help=f"config file (default: ./{DEFAULT_CONFIG_NAME})"
+    ),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="an .npz file of embeddings reused across runs (same encoder version)"
     ),
 ) -> None:
     """Score a task's predictions against the labels in DATA; print a table and write JSON."""
@@ -94,10 +104,16 @@ def evaluate(
     rows = read_rows(data)
     require_column(rows, text_column, data)
     label = find_label_column(columns_of(rows), label_column, data)
-    result = _classify_for(task, rows, text_column, taxonomy, models_config(config))
+    cfg = models_config(config)
+    if threshold is not None:
+        cfg = cfg.model_copy(update={"taxonomy_threshold": threshold})
+    result, models_version = _classify_for(task, rows, text_column, taxonomy, cfg, cache)
     report = evaluate_classified(task, rows, result.predictions, label)
     out = output or data.with_name(f"{data.stem}.{task}.metrics.json")
-    report.write_json(out, data=str(data), label_column=label, mentions_per_s=round(result.rate, 1))
+    extra = {"data": str(data), "label_column": label, "models": models_version}
+    if task == "taxonomy":
+        extra.update(taxonomy=str(taxonomy), threshold=cfg.taxonomy_threshold)
+    report.write_json(out, **extra, mentions_per_s=round(result.rate, 1))
     Console().print(render_table(report, title=f"{task} on {data.name} ({report.n} rows)"))
     _stderr(
         f"Wrote {out}. accuracy {report.accuracy:.4f}, macro-F1 {report.macro_f1:.4f}, "
@@ -106,19 +122,35 @@ def evaluate(
 
 
 def _classify_for(
-    task: str, rows: list[dict[str, Any]], text_column: str, taxonomy: Path | None, cfg: ModelsConfig
-) -> ClassifyResult:
-    """Run the models `task` needs: the encoder alone for taxonomy, the analyzer otherwise."""
-    from models.classify import classify_rows
+    task: str,
+    rows: list[dict[str, Any]],
+    text_column: str,
+    taxonomy: Path | None,
+    cfg: ModelsConfig,
+    cache_path: Path | None,
+) -> tuple[ClassifyResult, str]:
+    """Run the models `task` needs (the encoder alone for taxonomy, the analyzer otherwise); their version."""
+    from models.classify import EmbeddingCache, classify_rows
 
     if task == "taxonomy":
         from models.encoder import load_encoder
 
-        encoder = load_encoder(cfg.encoder)
-        classifier = _taxonomy(taxonomy, encoder, cfg)
-        return classify_rows(
-            rows, encoder=encoder, taxonomy=classifier, text_column=text_column, progress=True
-        )  # type: ignore[arg-type]
-    from models.analyzer import load_analyzer
+        encoder, analyzer = load_encoder(cfg.encoder), None
+        version = encoder.version
+    else:
+        from models.analyzer import load_analyzer
 
-    return classify_rows(rows, analyzer=load_analyzer(cfg), text_column=text_column, progress=True)
+        analyzer = load_analyzer(cfg)
+        encoder, version = analyzer.encoder, analyzer.version
+    classifier = _taxonomy(taxonomy, encoder, cfg, None) if task == "taxonomy" else None
+    cache = EmbeddingCache(cache_path, encoder.version) if cache_path else None
+    result = classify_rows(
+        rows,
+        analyzer=analyzer,
+        encoder=encoder,
+        taxonomy=classifier,
+        text_column=text_column,
+        progress=True,
+        cache=cache,
+    )  # type: ignore[arg-type]
+    return result, version
