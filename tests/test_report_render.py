@@ -216,3 +216,16 @@ def test_render__long_quotes_clipped(report):
     html, md = render_html(report), render_markdown(report)
     assert long.strip() not in html and "word word word…" in html
     assert len(max(md.splitlines(), key=len)) < 1000
+
+
+def test_render_markdown__empty_week_says_so(tmp_path: Path):
+    store = Store(f"sqlite:///{tmp_path / 'empty.db'}")
+    md = render_markdown(assemble_report(store, BRAND, WEEK, None))
+    for line in (
+        "No complaint topics this week.",
+        "No third-party how-to content found this week.",
+        "No knowledge-base gaps this week.",
+        "No new articles to write or update this week.",
+    ):
+        assert line in md
+    assert "No analysis was found for this week" in md
