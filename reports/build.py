@@ -2,9 +2,9 @@
 
     files, report = generate_report(config, "Acme", week="2026-W47")
 
-The insight for the week comes from the insight layer (`models.insight_builder`): the stored one
-when analysis has run for the week, else it is built now. Without the insight layer installed the
-report still renders headline numbers and coverage, with a note saying analysis is missing.
+The insight for the week is the one the analyze flow stored (`models.insight_builder.load_insight`).
+The report never runs the models itself: for a week not analysed yet it still renders the headline
+numbers, trend and coverage, with a note saying to run `ugcminer analyze` for that week.
 """
 
 from __future__ import annotations
@@ -31,15 +31,10 @@ def _insight_api() -> Any | None:
         return None
 
 
-def week_insight(store: Store, config: Config, brand: BrandConfig, week: IsoWeek) -> PeriodInsight | None:
-    """The week's insight: stored, else built now; None when the insight layer is not installed."""
+def week_insight(store: Store, brand: BrandConfig, week: IsoWeek) -> PeriodInsight | None:
+    """The week's stored insight; None when the week was not analysed (or no insight layer exists)."""
     api = _insight_api()
-    if api is None:
-        return None
-    insight = api.load_insight(store, brand.name, week.label)
-    if insight is None:
-        insight = api.build_insight(store, config, brand, week.start_utc, week.end_utc)
-    return insight
+    return None if api is None else api.load_insight(store, brand.name, week.label)
 
 
 def output_dir(config: Config, out: str | Path | None = None) -> Path:
@@ -65,7 +60,7 @@ def generate_report(
     own_store = store is None
     store = store or Store(config.store_url())
     try:
-        insight = week_insight(store, config, brand_cfg, the_week)
+        insight = week_insight(store, brand_cfg, the_week)
         report = assemble_report(
             store,
             brand_cfg.name,
