@@ -113,7 +113,7 @@ class Store:
         try:
             self.engine: Engine = _make_engine(url)
             if create:
-                schema.metadata.create_all(self.engine)
+                _create_tables(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the store at {_redact(url)}: {exc.__class__.__name__}") from None
 
@@ -394,6 +394,19 @@ def _redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001
         return "<database url>"
+
+
+def _create_tables(engine: Engine, attempts: int = 3) -> None:
+    """`create_all`, retried: two processes opening a fresh store at once race between "no such table"
+    and CREATE TABLE, and the loser fails with "already exists" (the retry then finds the tables).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            schema.metadata.create_all(engine)
+            return
+        except SQLAlchemyError:
+            if attempt == attempts:
+                raise
 
 
 def _make_engine(url: str) -> Engine:

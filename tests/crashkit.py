@@ -48,7 +48,9 @@ NOT_COMPARED = {"runs", "locks", "quota_usage"}
 
 
 class KillingEmulator(Emulator):
-    """The emulator, able to SIGKILL a client process at its k-th API call (see the module docstring)."""
+    """The emulator, able to SIGKILL a client process at its k-th API call (see the module docstring)
+    and to hold every API call until released (to keep a run in the middle while another starts).
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,6 +60,18 @@ class KillingEmulator(Emulator):
         self.delay_s: float | None = None
         self.pid: int | None = None
         self.killed = threading.Event()
+        self.gate = threading.Event()  # cleared: API calls wait (to hold a run in the middle)
+        self.gate.set()
+        self.called = threading.Event()  # set by the first API call after `hold()`
+
+    def hold(self) -> None:
+        """From now on, API calls wait until `release()` (the run holding them stays in the middle)."""
+        self.called.clear()
+        self.gate.clear()
+
+    def release(self) -> None:
+        """Let held and later API calls through."""
+        self.gate.set()
 
     def arm(self, kill_at: int | None, pid: int | None, delay_s: float | None = None) -> None:
         """Count this run's calls from zero; kill `pid` at call `kill_at` (None: never)."""
@@ -75,6 +89,8 @@ class KillingEmulator(Emulator):
         if req.path.startswith("/_emulator/"):
             super().serve(req, handler)
             return
+        self.called.set()
+        self.gate.wait(120)
         with self._kill_lock:
             self.run_calls += 1
             fire = self.kill_at is not None and self.run_calls == self.kill_at and self.pid is not None
