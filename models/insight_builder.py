@@ -1,0 +1,226 @@
+"""Builds a brand's `PeriodInsight` for one ISO week from the store, and classifies what is pending.
+
+    classify_pending(store, config, brand, analyzer, since, until)   heads (+ taxonomy) on new/changed
+                                                                      mentions, embeddings stored once
+    build_insight(store, config, brand, week_start, week_end)        topics -> identity -> how-to -> KB
+    load_insight(store, brand, period)                               the stored one, or None
+
+Everything reuses the stored embedding of each mention (one encoder pass); only mentions whose text
+changed, or that were never embedded by this encoder, are encoded. Writing a period replaces that
+period's rows in one transaction (`store.insight_tables.write_period`), so a re-run changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from miners.mention import Mention
+from models.insight import PeriodInsight
+from store import insight_tables as tables
+from store.db import content_hash, now_utc
+from ugcminer.config import BrandConfig, Config
+
+
+@dataclass(frozen=True)
+class InsightPolicy:
+    """Policy of the insight layer that is not in the config file."""
+
+    howto_lookback_days: int = 28  # how-to items published this long before the week still count
+    howto_topic_similarity: float = 0.35  # an item is about a topic when this close to its centroid
+    howto_limit: int = 25  # ranked items kept in the insight
+    weak_min_score: float = 0.35  # third-party items at least this good make an article "weak"
+    gap_min_score: float = 0.35  # uncovered items at least this good are gaps of their own
+    trend_weeks: int = 8
+    representatives: int = 3
+    max_text: int = 400
+
+
+POLICY = InsightPolicy()
+
+
+def period_label(start: datetime) -> str:
+    """ISO week label ("2026-W47") of the week starting at `start`."""
+    iso = start.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def _encoder_version(encoder: Any) -> str:
+    return str(getattr(encoder, "version", "unknown"))
+
+
+def ensure_embeddings(store: Any, mentions: Sequence[Mention], encoder: Any) -> np.ndarray:
+    """Stored vectors for `mentions` (row-aligned); encodes and stores only the missing/changed ones."""
+    if not mentions:
+        return np.zeros((0, int(getattr(encoder, "dim", 384))), dtype=np.float32)
+    version = _encoder_version(encoder)
+    keys = [(m.id, content_hash(m.title, m.text)) for m in mentions]
+    found = store.get_embeddings(keys, version)
+    missing = [i for i, m in enumerate(mentions) if m.id not in found]
+    if missing:
+        vectors = np.asarray(encoder.encode([mentions[i].full_text for i in missing]), dtype=np.float32)
+        store.put_embeddings(
+            [(keys[i][0], keys[i][1], v) for i, v in zip(missing, vectors, strict=True)], version
+        )
+        found.update({keys[i][0]: v for i, v in zip(missing, vectors, strict=True)})
+    return np.stack([found[m.id] for m in mentions]).astype(np.float32)
+
+
+def _taxonomy(config: Config, brand: BrandConfig, encoder: Any) -> Any:
+    path = config.resolve_path(brand.taxonomy)
+    if path is None:
+        return None
+    from models.taxonomy import load_taxonomy, taxonomy_classifier
+
+    return taxonomy_classifier(load_taxonomy(path), encoder, config.models.taxonomy_threshold)
+
+
+def classify_pending(
+    store: Any, config: Config, brand: BrandConfig, analyzer: Any, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Analyse the brand's mentions in [since, until) not yet analysed by `analyzer.version`."""
+    mentions = store.mentions(brand.name, since=since, until=until)
+    done = store.analyses([m.id for m in mentions])
+    pending = [
+        m
+        for m in mentions
+        if m.id not in done
+        or done[m.id]["model_version"] != analyzer.version
+        or done[m.id]["content_hash"] != content_hash(m.title, m.text)
+    ]
+    if not pending:
+        return {"mentions": len(mentions), "classified": 0}
+    embeddings = ensure_embeddings(store, pending, analyzer.encoder)
+    preds = analyzer.predict([m.full_text for m in pending], embeddings=embeddings)
+    classifier = _taxonomy(config, brand, analyzer.encoder)
+    categories, cat_scores = classifier.predict(embeddings) if classifier else ([None] * len(pending), None)
+    flags = {task: preds.flags(task) for task in ("complaint", "howto")}
+    labels = preds.sentiment_labels()
+    stamp = now_utc()
+    rows = [
+        {
+            "mention_id": m.id,
+            "model_version": analyzer.version,
+            "content_hash": content_hash(m.title, m.text),
+            "sentiment": labels[i],
+            "sentiment_negative": float(preds.sentiment[i, 0]),
+            "sentiment_neutral": float(preds.sentiment[i, 1]),
+            "sentiment_positive": float(preds.sentiment[i, 2]),
+            "complaint": bool(flags["complaint"][i]),
+            "complaint_score": float(preds.complaint[i]),
+            "howto": bool(flags["howto"][i]),
+            "howto_score": float(preds.howto[i]),
+            "category": categories[i],
+            "category_score": float(cat_scores[i]) if cat_scores is not None else None,
+            "analyzed_at": stamp,
+        }
+        for i, m in enumerate(pending)
+    ]
+    store.put_analyses(rows)
+    return {"mentions": len(mentions), "classified": len(rows)}
+
+
+def load_insight(store: Any, brand: str, period: str) -> PeriodInsight | None:
+    """The stored insight of `brand` for `period` ("2026-W47"), or None."""
+    data = tables.read_insight(store, brand, period)
+    return PeriodInsight.from_dict(data) if data else None
+
+
+@dataclass
+class _Week:
+    """What one period's stages share."""
+
+    brand: BrandConfig
+    period: str
+    start: datetime
+    end: datetime
+    window: list[Mention]  # the how-to lookback window up to the week's end
+    analyses: dict[str, dict[str, Any]]
+    vectors: dict[str, np.ndarray]
+
+    @property
+    def week(self) -> list[Mention]:
+        """Mentions created in the week itself."""
+        return [m for m in self.window if self.start <= m.created_at < self.end]
+
+    def complaints(self) -> list[Mention]:
+        """Third-party complaints of the week."""
+        return [
+            m for m in self.week if not m.is_official and (self.analyses.get(m.id) or {}).get("complaint")
+        ]
+
+    def sentiment(self, ids: Sequence[str]) -> dict[str, float]:
+        """Mean sentiment probabilities of `ids`."""
+        rows = [self.analyses[i] for i in ids if i in self.analyses]
+        keys = ("negative", "neutral", "positive")
+        if not rows:
+            return dict.fromkeys(keys, 0.0)
+        return {k: round(float(np.mean([r.get(f"sentiment_{k}") or 0.0 for r in rows])), 4) for k in keys}
+
+
+def _load_week(
+    store: Any, brand: BrandConfig, start: datetime, end: datetime, encoder: Any, p: InsightPolicy
+) -> _Week:
+    window = store.mentions(brand.name, since=start - timedelta(days=p.howto_lookback_days), until=end)
+    vectors = ensure_embeddings(store, window, encoder)
+    return _Week(
+        brand=brand,
+        period=period_label(start),
+        start=start,
+        end=end,
+        window=window,
+        analyses=store.analyses([m.id for m in window]),
+        vectors={m.id: v for m, v in zip(window, vectors, strict=True)},
+    )
+
+
+def build_insight(
+    store: Any,
+    config: Config,
+    brand: BrandConfig,
+    week_start: datetime,
+    week_end: datetime,
+    *,
+    encoder: Any = None,
+    policy: InsightPolicy = POLICY,
+    save: bool = True,
+) -> PeriodInsight:
+    """Build (and, with `save`, store) the insight of `brand` for the week [week_start, week_end)."""
+    from models.encoder import load_encoder
+    from models.insight_stages import howto_stage, kb_stage, topic_stage
+
+    encoder = encoder or load_encoder(config.models.encoder)
+    week = _load_week(store, brand, week_start, week_end, encoder, policy)
+    topics = topic_stage(store, config, week, encoder, policy)
+    ranked, item_topics = howto_stage(week, topics, policy)
+    findings = kb_stage(store, config, week, encoder, topics, ranked, item_topics, policy)
+    insight = PeriodInsight(
+        brand=brand.name,
+        period=week.period,
+        start=week_start.isoformat(),
+        end=week_end.isoformat(),
+        topics=findings.topics,
+        howto=findings.howto,
+        gaps=findings.gaps,
+        weak_articles=findings.weak,
+        creators=findings.creators,
+        topic_history=topics.history,
+        notes=[*topics.notes, *findings.notes],
+        model_versions={"encoder": _encoder_version(encoder), "topics": topics.model_version},
+    )
+    if save:
+        tables.write_period(
+            store,
+            brand.name,
+            week.period,
+            topics.registry_rows,
+            topics.assignments,
+            insight.to_dict(),
+            now_utc(),
+        )
+        topics.save_model(config, brand)
+    return insight

@@ -1,0 +1,336 @@
+"""The stages `models.insight_builder.build_insight` runs for one period, each a plain function:
+
+topic_stage   complaints -> topics (models.topics) -> stable ids, status, trend (models.topic_tracking)
+howto_stage   the window's mentions -> ranked third-party how-to items, each tied to a topic
+kb_stage      topics and items against the knowledge base -> summaries, gaps, weak articles, creators
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from miners.mention import Mention
+from models.creators import shortlist_creators
+from models.howto import Baselines, ScoredHowto, rank_howto, replies_by_target
+from models.insight import HowtoItem, KbGap, TopicSummary, WeakArticle
+from models.kb import Article, KbMatch, article_vectors, draft_outline, load_kb, match_articles
+from models.topic_tracking import TopicSnapshot, latest_snapshots, match_topics, topic_status, trend
+from models.topics import TopicParams, TopicResult, brand_terms, fit_topics, mask_text, save_topic_model
+from store import insight_tables as tables
+from store.db import content_hash
+from ugcminer.config import BrandConfig, Config
+
+TOPIC_MODEL_VERSION = "bertopic-0.17/umap-hdbscan/brand-masked"
+
+
+@dataclass
+class TopicStage:
+    """Topics of the period under their stable ids."""
+
+    period: str
+    topics: dict[int, dict[str, Any]]  # stable id -> fields of TopicSummary (+ centroid)
+    history: dict[int, list[tuple[str, int]]]
+    registry_rows: list[dict[str, Any]]
+    assignments: list[dict[str, Any]]
+    notes: list[str]
+    result: TopicResult | None = None
+    model_version: str = TOPIC_MODEL_VERSION
+
+    def centroids(self) -> dict[int, np.ndarray]:
+        """Centroids of the topics present this period."""
+        return {t: d["centroid"] for t, d in self.topics.items() if d["size"] > 0}
+
+    def save_model(self, config: Config, brand: BrandConfig) -> Path | None:
+        """Save the period's BERTopic (safetensors) under `topics.model_dir/<brand>/<period>`."""
+        if self.result is None:
+            return None
+        root = config.resolve_path(config.topics.model_dir) or Path(config.topics.model_dir)
+        return save_topic_model(self.result, root / brand.slug / self.period)
+
+
+def _prev_period(period_start: Any) -> str:
+    iso = (period_start - timedelta(days=7)).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def _history(store: Any, brand: str, period: str) -> list[TopicSnapshot]:
+    return [
+        TopicSnapshot(
+            r["topic_id"], r["period"], r["label"], r["size"], r["centroid"], tuple(r["words"] or ())
+        )
+        for r in tables.registry_rows(store, brand)
+        if r["period"] != period
+    ]
+
+
+def _categories(
+    config: Config, brand: BrandConfig, encoder: Any, centroids: dict[int, np.ndarray]
+) -> dict[int, str]:
+    path = config.resolve_path(brand.taxonomy)
+    if path is None or not centroids:
+        return {}
+    from models.taxonomy import load_taxonomy, taxonomy_classifier
+
+    classifier = taxonomy_classifier(load_taxonomy(path), encoder, config.models.taxonomy_threshold)
+    ids = sorted(centroids)
+    labels, _ = classifier.predict(np.stack([centroids[i] for i in ids]))
+    return dict(zip(ids, labels, strict=True))
+
+
+def masked_vectors(store: Any, complaints: list[Mention], terms: list[str], encoder: Any) -> np.ndarray:
+    """Embeddings of the complaints' text with brand names, aliases, @handles and URLs masked.
+
+    A second encoder pass, once per mention and brand vocabulary: stored in the embeddings table under
+    a derived encoder version, so a re-run encodes nothing. Measured on airline tweets (bench/
+    topic_quality.py), encoding masked text beats projecting brand directions out of stored vectors.
+    """
+    if not complaints:
+        return np.zeros((0, int(getattr(encoder, "dim", 384))), dtype=np.float32)
+    digest = hashlib.sha1("\x00".join(sorted(terms)).encode()).hexdigest()[:10]
+    version = f"{getattr(encoder, 'version', 'unknown')}|masked:{digest}"
+    keys = [(m.id, content_hash(m.title, m.text)) for m in complaints]
+    found = store.get_embeddings(keys, version)
+    missing = [i for i, m in enumerate(complaints) if m.id not in found]
+    if missing:
+        vecs = np.asarray(
+            encoder.encode([mask_text(complaints[i].full_text, terms) for i in missing]), dtype=np.float32
+        )
+        store.put_embeddings([(*keys[i], v) for i, v in zip(missing, vecs, strict=True)], version)
+        found.update({keys[i][0]: v for i, v in zip(missing, vecs, strict=True)})
+    return np.stack([found[m.id] for m in complaints]).astype(np.float32)
+
+
+def _fit(store: Any, config: Config, week: Any, complaints: list[Mention], encoder: Any) -> TopicResult:
+    terms = brand_terms(week.brand.name, week.brand.aliases)
+    return fit_topics(
+        [m.full_text for m in complaints],
+        masked_vectors(store, complaints, terms, encoder),
+        terms=terms,
+        encode=encoder.encode,
+        params=TopicParams(seed=config.topics.seed),
+        min_documents=config.topics.min_documents,
+    )
+
+
+def topic_stage(store: Any, config: Config, week: Any, encoder: Any, policy: Any) -> TopicStage:
+    """Fit the week's complaint topics and give them their stable ids, status and trend."""
+    complaints = week.complaints()
+    result = _fit(store, config, week, complaints, encoder)
+    history = _history(store, week.brand.name, week.period)
+    known = latest_snapshots(history, before=week.period)
+    next_id = max((s.topic_id for s in history), default=-1) + 1
+    local = {t: topic.centroid for t, topic in result.topics.items()}
+    mapping = match_topics(local, known, config.topics.match_similarity, next_id)
+    prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
+    seen = {s.topic_id for s in history if s.period < week.period}
+    categories = _categories(config, week.brand, encoder, {mapping[t]: c for t, c in local.items()})
+    topics: dict[int, dict[str, Any]] = {}
+    for local_id, topic in result.topics.items():
+        stable = mapping[local_id]
+        ids = [complaints[i].id for i in np.flatnonzero(result.assignments == local_id)]
+        topics[stable] = {
+            "topic_id": stable, "label": topic.label, "words": topic.words, "size": topic.size,
+            "prev_size": prev.get(stable, 0), "status": topic_status(topic.size, prev.get(stable, 0), stable in seen, config.topics),
+            "category": categories.get(stable) or _common_category(week, ids), "mention_ids": ids,
+            "representatives": [complaints[i] for i in topic.representatives], "centroid": topic.centroid,
+        }  # fmt: skip
+    for stable, size in prev.items():  # topics that disappeared this week
+        if stable not in topics and size > 0:
+            snap = known[stable]
+            topics[stable] = {
+                "topic_id": stable, "label": snap.label, "words": list(snap.words), "size": 0, "prev_size": size,
+                "status": "fading", "category": None, "mention_ids": [], "representatives": [], "centroid": snap.centroid,
+            }  # fmt: skip
+    current = [
+        TopicSnapshot(t, week.period, d["label"], d["size"], d["centroid"])
+        for t, d in topics.items()
+        if d["size"]
+    ]
+    periods = [
+        _prev_period(week.start - timedelta(days=7 * k)) for k in range(policy.trend_weeks - 2, -1, -1)
+    ]
+    return TopicStage(
+        period=week.period,
+        topics=topics,
+        history=trend([*history, *current], [*periods, week.period]),
+        registry_rows=[
+            {
+                "topic_id": s.topic_id,
+                "label": s.label,
+                "size": s.size,
+                "words": topics[s.topic_id]["words"],
+                "centroid": s.centroid,
+            }
+            for s in current
+        ],
+        assignments=[
+            {
+                "mention_id": m.id,
+                "topic_id": int(mapping.get(int(a), -1)) if a >= 0 else -1,
+                "category": (week.analyses.get(m.id) or {}).get("category"),
+            }
+            for m, a in zip(complaints, result.assignments, strict=True)
+        ],  # fmt: skip
+        notes=list(result.notes),
+        result=result,
+    )
+
+
+def _common_category(week: Any, ids: list[str]) -> str | None:
+    cats = Counter(c for i in ids if (c := (week.analyses.get(i) or {}).get("category")))
+    return cats.most_common(1)[0][0] if cats else None
+
+
+def howto_stage(
+    week: Any, topics: TopicStage, policy: Any
+) -> tuple[list[ScoredHowto], dict[str, int | None]]:
+    """Rank the window's third-party how-to items; tie each to its closest topic of the week."""
+    window = week.window
+    probs = {m.id: float((week.analyses.get(m.id) or {}).get("howto_score") or 0.0) for m in window}
+    threads = {m.id: m for m in window if m.kind in ("post", "video")}
+    ranked, _official = rank_howto(
+        window, replies_by_target(window), probs, Baselines.of(window, week.end), week.end, threads=threads
+    )
+    ranked = ranked[: policy.howto_limit]
+    centroids = topics.centroids()
+    item_topics: dict[str, int | None] = {s.mention.id: None for s in ranked}
+    if centroids and ranked:
+        ids = sorted(centroids)
+        sims = (
+            np.stack([week.vectors[s.mention.id] for s in ranked]) @ np.stack([centroids[i] for i in ids]).T
+        )
+        for row, item in zip(sims, ranked, strict=True):
+            if row.max() >= policy.howto_topic_similarity:
+                item_topics[item.mention.id] = ids[int(row.argmax())]
+    return ranked, item_topics
+
+
+@dataclass
+class Findings:
+    """What the report shows, from topics, how-to items and the knowledge base."""
+
+    topics: list[TopicSummary]
+    howto: list[HowtoItem]
+    gaps: list[KbGap] = field(default_factory=list)
+    weak: list[WeakArticle] = field(default_factory=list)
+    creators: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _kb(store: Any, config: Config, brand: BrandConfig, encoder: Any) -> tuple[list[Article], np.ndarray]:
+    path = config.resolve_path(brand.knowledge_base)
+    if path is None:
+        return [], np.zeros((0, 1), dtype=np.float32)
+    articles = load_kb(path)
+    version = str(getattr(encoder, "version", "unknown"))
+    vectors, fresh = article_vectors(articles, encoder.encode, tables.kb_cache(store, brand.name, version))
+    index = {a.id: i for i, a in enumerate(articles)}
+    tables.put_kb_vectors(store, brand.name, version, [(a, vectors[index[a.id]]) for a in fresh])
+    return articles, vectors
+
+
+def _accepted(item: ScoredHowto) -> bool:
+    s = item.signals
+    return bool(s.get("solved") or s.get("op_confirmed") or s.get("worked", 0) > 0)
+
+
+def _summary(week: Any, d: dict[str, Any], match: KbMatch | None, max_text: int) -> TopicSummary:
+    reps = [
+        {"mention_id": m.id, "text": m.full_text[:max_text], "url": m.url, "source": str(m.source)}
+        for m in d["representatives"]
+    ]
+    return TopicSummary(
+        topic_id=d["topic_id"], label=d["label"], words=list(d["words"]), size=d["size"],
+        prev_size=d["prev_size"], change=d["size"] - d["prev_size"], status=d["status"],
+        sentiment=week.sentiment(d["mention_ids"]), category=d["category"], representatives=reps,
+        kb_article=match.as_dict() if match else None, mention_ids=list(d["mention_ids"]),
+    )  # fmt: skip
+
+
+def _recommend(status: str, creator_items: int) -> str:
+    if status == "gap":
+        return "write an article"
+    if status == "weak":
+        return "update an article"
+    return "reach out to the creator" if creator_items >= 2 else "link to it"
+
+
+def kb_stage(
+    store: Any, config: Config, week: Any, encoder: Any, topics: TopicStage, ranked: list[ScoredHowto],
+    item_topics: dict[str, int | None], policy: Any,
+) -> Findings:  # fmt: skip
+    """Match topics and items to the knowledge base; derive summaries, gaps, weak articles, creators."""
+    articles, vectors = _kb(store, config, week.brand, encoder)
+    notes = [] if articles else ["No knowledge base configured for this brand: gaps are not computed."]
+    threshold = config.topics.kb_match_threshold
+    ids = sorted(topics.topics)
+    t_matches = dict(zip(ids, match_articles(np.stack([topics.topics[i]["centroid"] for i in ids]) if ids else np.zeros((0, 1)), articles, vectors, threshold), strict=True))  # fmt: skip
+    i_vecs = np.stack([week.vectors[s.mention.id] for s in ranked]) if ranked else np.zeros((0, 1))
+    i_matches = dict(
+        zip([s.mention.id for s in ranked], match_articles(i_vecs, articles, vectors, threshold), strict=True)
+    )
+    on_topic = {t: [s for s in ranked if item_topics.get(s.mention.id) == t] for t in ids}
+    weak, gaps = [], []
+    for t in ids:
+        d, match = topics.topics[t], t_matches[t]
+        competing = [s for s in on_topic[t] if s.score >= policy.weak_min_score]
+        persists = d["size"] > 0 and d["status"] != "new" and d["status"] != "fading"
+        if articles and match.covered and persists and competing:
+            weak.append(WeakArticle(
+                match.article.id, match.article.title, match.article.url, t, d["label"],
+                [s.mention.id for s in competing],
+                f"{d['size']} complaints this week about \"{d['label']}\" ({d['prev_size']} last week) while "
+                f"{len(competing)} third-party item(s) help with it; best: {competing[0].mention.title or competing[0].mention.url}",
+            ))  # fmt: skip
+        elif articles and not match.covered and d["size"] > 0:
+            outline = draft_outline([(s.mention, _accepted(s)) for s in on_topic[t]])
+            gaps.append(KbGap("topic", str(t), d["label"], d["size"], outline))
+    weak_topics = {w.topic_id for w in weak}
+    gap_topics = {int(g.ref) for g in gaps}
+    summaries = [
+        _summary(week, topics.topics[t], t_matches[t] if t_matches[t].covered else None, policy.max_text)
+        for t in ids
+    ]
+    howto, counts = [], Counter(creator_key(s) for s in ranked)
+    sizes = {t: topics.topics[t]["size"] for t in ids}
+    for s in ranked:
+        t = item_topics.get(s.mention.id)
+        covered = i_matches[s.mention.id].covered or (t is not None and t_matches[t].covered)
+        status = "weak" if t in weak_topics else ("covered" if covered else "gap")
+        if articles and status == "gap" and t not in gap_topics and s.score >= policy.gap_min_score:
+            title = s.mention.title or s.mention.full_text[:80]
+            gaps.append(KbGap("howto", s.mention.id, title, sizes.get(t, 0) if t is not None else 0,
+                              draft_outline([(s.mention, _accepted(s))])))  # fmt: skip
+        howto.append(_item(s, t, topics, status if articles else "gap", counts[creator_key(s)]))
+    creators = shortlist_creators(ranked, item_topics, sizes)
+    return Findings(
+        sorted(summaries, key=lambda x: (-x.size, x.topic_id)), howto, gaps, weak, creators, notes
+    )
+
+
+def creator_key(item: ScoredHowto) -> tuple[str, str]:
+    """Who made an item (name, platform)."""
+    from models.creators import creator_name
+
+    return creator_name(item), str(item.mention.source)
+
+
+def _item(
+    s: ScoredHowto, topic: int | None, topics: TopicStage, status: str, creator_items: int
+) -> HowtoItem:
+    from models.creators import creator_name
+
+    m = s.mention
+    return HowtoItem(
+        mention_id=m.id, title=m.title or m.full_text[:120], creator=creator_name(s), platform=str(m.source),
+        url=m.url, score=s.score, signals=dict(s.signals), reasons=list(s.reasons), topic_id=topic,
+        topic_label=topics.topics[topic]["label"] if topic is not None else None, kb_status=status,
+        recommendation=_recommend(status, creator_items),
+    )  # fmt: skip

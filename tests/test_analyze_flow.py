@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from miners.mention import Mention
+from models.insight_builder import load_insight
+from reports.weeks import parse_week
+from store.db import Store
+from ugcminer.config import Config, load_config
+
+W46, W47, W48 = parse_week("2026-W46"), parse_week("2026-W47"), parse_week("2026-W48")
+THEMES = {
+    "battery": [
+        "AcmePhone battery drains so fast after the update",
+        "battery dies by noon since updating my AcmePhone",
+        "the latest Acme update destroyed my battery life",
+        "my battery drain is insane after the update",
+    ],
+    "login": [
+        "Acme app crashes every time I log in",
+        "cannot sign in, the Acme app crashes on the login screen",
+        "login keeps crashing the app, so annoying",
+        "app crash at sign in again, fix it Acme",
+    ],
+    "refund": [
+        "still waiting for my Acme refund after three weeks",
+        "where is my refund? order cancelled weeks ago",
+        "Acme never sent the refund for my returned phone",
+        "no refund yet, terrible Acme service",
+    ],
+}
+
+
+def _mentions(week, themes: dict[str, int], seed: int) -> list[Mention]:
+    rng = random.Random(seed)
+    out = []
+    for theme, count in themes.items():
+        for i in range(count):
+            at = week.start_utc + timedelta(hours=rng.randrange(0, 160))
+            text = f"{rng.choice(['ugh', 'honestly', 'seriously', 'again'])} {rng.choice(THEMES[theme])} {rng.choice(['!', '.', ' :('])}"
+            mid = f"reddit:t3_{theme}{seed}x{i}"
+            out.append(
+                Mention(
+                    id=mid,
+                    source="reddit",
+                    kind="post",
+                    brand="Acme",
+                    native_id=mid[7:],
+                    title=None,
+                    text=text,
+                    created_at=at,
+                    fetched_at=at,
+                    community="acme",
+                    score=rng.randrange(1, 20),
+                    author=f"a{rng.randrange(1000)}",
+                    url=f"https://reddit.com/{mid}",
+                )
+            )
+    return out
+
+
+def _howto(week) -> list[Mention]:
+    at = week.start_utc + timedelta(days=1)
+    chapters = [
+        {"start_s": 0, "title": "Intro"},
+        {"start_s": 30, "title": "Turn off background sync"},
+        {"start_s": 90, "title": "Recalibrate the battery"},
+    ]
+    video = Mention(
+        id="youtube:video:v1",
+        source="youtube",
+        kind="video",
+        brand="Acme",
+        native_id="v1",
+        title="How to fix AcmePhone battery drain after the update",
+        text="0:00 Intro\n0:30 Sync",
+        created_at=at,
+        fetched_at=at,
+        community="FixItFelix",
+        views=50_000,
+        likes=2_500,
+        url="https://youtube.com/watch?v=v1",
+        author="felix",
+        extra={"chapters": chapters},
+    )
+    replies = [
+        Mention(
+            id=f"youtube:comment:c{i}",
+            source="youtube",
+            kind="video_comment",
+            brand="Acme",
+            native_id=f"c{i}",
+            text=t,
+            created_at=at + timedelta(hours=i + 1),
+            fetched_at=at,
+            parent_id=video.id,
+            thread_id=video.id,
+            author=f"u{i}",
+        )
+        for i, t in enumerate(["That fixed it, thanks!", "thanks, worked for me"])
+    ]
+    return [video, *replies]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Config, Store]:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "refunds.md").write_text(
+        "---\ntitle: Refund status\nurl: https://help.acme/refunds\n---\n"
+        "Where is my refund? Refunds for cancelled or returned orders take 5 days.\n"
+    )
+    data = {
+        "brands": [{"name": "Acme", "aliases": ["AcmePhone"], "knowledge_base": "kb"}],
+        "store": {"url": f"sqlite:///{tmp_path / 'store.db'}"},
+        "topics": {"min_documents": 20, "model_dir": str(tmp_path / "tm")},
+    }
+    (tmp_path / "ugcminer.yaml").write_text(yaml.safe_dump(data))
+    config = load_config(tmp_path / "ugcminer.yaml")
+    store = Store(config.store_url())
+    store.upsert_mentions(_mentions(W46, {"battery": 25, "login": 25}, seed=1))
+    store.upsert_mentions(_mentions(W47, {"battery": 25, "refund": 25}, seed=2) + _howto(W47))
+    store.upsert_mentions(_mentions(W48, {"login": 4}, seed=3))
+    yield config, store
+    store.close()
+
+
+@pytest.mark.slow
+def test_analyze_brand__topics_keep_ids_new_ones_flagged_and_rerun_changes_nothing(
+    setup, prefect_harness
+) -> None:
+    from flows.analyze import analyze_brand, analyze_flow
+
+    config, store = setup
+    brand = config.brand("Acme")
+    analyze_brand(config, brand, W46, store=store)
+    first = analyze_brand(config, brand, W47, store=store)
+    w46, w47 = load_insight(store, "Acme", "2026-W46"), load_insight(store, "Acme", "2026-W47")
+
+    def topic_of(insight, word):
+        return max(
+            (t for t in insight.topics if t.size and word in " ".join(t.words + [t.label])),
+            key=lambda t: t.size,
+        )
+
+    battery46, battery47 = topic_of(w46, "battery"), topic_of(w47, "battery")
+    assert battery47.topic_id == battery46.topic_id and battery47.status in ("steady", "growing", "fading")
+    refund = topic_of(w47, "refund")
+    assert refund.status == "new" and refund.topic_id not in {t.topic_id for t in w46.topics}
+    assert any(t.status == "fading" and t.size == 0 for t in w47.topics), "login vanished: fading"
+    assert w47.topic_history[battery47.topic_id][-2:] == [
+        ("2026-W46", battery46.size),
+        ("2026-W47", battery47.size),
+    ]
+    assert refund.kb_article and refund.kb_article["url"] == "https://help.acme/refunds"
+    gap = next(g for g in w47.gaps if g.kind == "topic" and g.ref == str(battery47.topic_id))
+    assert gap.outline and all(s["source_url"] == "https://youtube.com/watch?v=v1" for s in gap.outline)
+    top = w47.howto[0]
+    assert top.mention_id == "youtube:video:v1" and "2 replies say it worked" in top.reasons
+    assert top.topic_id == battery47.topic_id and top.recommendation == "write an article"
+    assert w47.creators[0].name == "FixItFelix"
+    assert list((Path(config.topics.model_dir) / "acme" / "2026-W47").glob("*.safetensors"))
+
+    again = analyze_flow(config.source_path, brand="Acme", week="2026-W47")["Acme"]
+    assert again["classified"] == 0 and again["topics"] == first["topics"]
+    assert load_insight(store, "Acme", "2026-W47") == w47
+
+    small = analyze_brand(config, brand, W48, store=store)
+    assert any("Too little data" in n for n in small["notes"])
