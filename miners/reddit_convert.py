@@ -8,6 +8,7 @@ raises `BadPayload`; the miner quarantines it and goes on.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +51,10 @@ def _created(data: dict[str, Any]) -> datetime:
     value = data.get("created_utc")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise BadPayload(f"created_utc is {type(value).__name__}, expected epoch seconds")
-    return datetime.fromtimestamp(float(value), UTC)
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise BadPayload(f"created_utc {str(value)[:40]!r} is not a time") from None
 
 
 def _int(value: Any) -> int | None:
@@ -58,7 +62,7 @@ def _int(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -66,9 +70,10 @@ def _float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _fullname(data: dict[str, Any], prefix: str) -> str:
@@ -83,10 +88,12 @@ def _fullname(data: dict[str, Any], prefix: str) -> str:
 
 def is_tombstone(data: dict[str, Any], text_key: str) -> bool:
     """Whether the item was deleted or removed upstream."""
+    text = data.get(text_key) if isinstance(data.get(text_key), str) else None
+    author = data.get("author") if isinstance(data.get("author"), str) else None
     return (
-        data.get(text_key) in TOMBSTONES
+        text in TOMBSTONES
         or bool(data.get("removed_by_category"))
-        or (data.get("author") in TOMBSTONES and data.get(text_key) in TOMBSTONES | {""})
+        or (author in TOMBSTONES and text in TOMBSTONES | {"", None})
     )
 
 
