@@ -23,7 +23,6 @@ Control endpoints (never faulted, not counted), for subprocess tests and the CLI
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import socket
 import threading
@@ -334,8 +333,3 @@ def serve_forever(emulator: Emulator, *, poll_s: float = 0.5) -> None:
         pass
     finally:
         emulator.stop()
-
-
-def dumps_counters(emulator: Emulator) -> str:
-    """The counters as pretty JSON."""
-    return json.dumps(emulator.counters.snapshot(), indent=2, sort_keys=True)
