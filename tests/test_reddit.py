@@ -118,9 +118,9 @@ def test_reddit_miner__records_flags_links_and_pseudonyms(
 
 # ---- incremental --------------------------------------------------------------------------------
 def test_reddit_miner__rerun_fetches_nothing_stored(
-    tmp_path: Path, sqlite_url: str, sleeps: list[float]
+    tmp_path: Path, store_url: str, sleeps: list[float]
 ) -> None:
-    store = Store(sqlite_url)
+    store = Store(store_url)
     with _emulator(acme_corpus(tmp_path / "c", n_posts=6, comments_per_post=4)) as emu:
         first = mine(emu, store, sleeps)
         emu.counters.reset()
