@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import socket
 import threading
 import time
@@ -37,6 +38,7 @@ from miners.emulator.faults import FaultSpec
 from miners.emulator.types import Counters, EmuRequest, EmuResponse
 
 log = logging.getLogger(__name__)
+_KEY_PARAM = re.compile(r"([?&]key=)[^&\s\"]+")  # API keys travel in YouTube URLs: never log them
 
 #: (path prefix, module, class, attribute on Emulator); first match wins
 APIS = (
@@ -94,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (quiet; never log tokens)
-        log.debug("emulator: %s", format % args)
+        log.debug("emulator: %s", _KEY_PARAM.sub(r"\1<redacted>", format % args))
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve("GET")
