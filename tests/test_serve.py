@@ -62,7 +62,11 @@ def test_build_deployments__schedules_timezones_and_concurrency(tmp_path: Path):
 
 
 def test_prefect_yaml__has_the_same_deployments():
+    from prefect.cli.deploy._models import PrefectYamlModel
+
     data = yaml.safe_load((REPO / "prefect.yaml").read_text())
+    parsed = PrefectYamlModel.model_validate(data)  # what `prefect deploy` reads
+    assert all(d.concurrency_limit.collision_strategy == "ENQUEUE" for d in parsed.deployments)
     by_name = {d["name"]: d for d in data["deployments"]}
     assert {"mine-analyze-acme", "weekly-report-acme", "pipeline-acme", "prune"} <= set(by_name)
     for dep in by_name.values():
