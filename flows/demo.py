@@ -82,35 +82,25 @@ def write_demo_config(workdir: Path) -> Path:
 
 
 def run_demo(workdir: Path, on_step: Callable[[str], None] | None = None) -> DemoResult:
-    """Run mine -> analyze -> report for the demo brand; `on_step` hears each step as it starts."""
+    """Run the pipeline flow (mine -> analyze -> report) for the demo brand; `on_step` hears each step
+    (its label) as it starts.
+    """
     quiet_prefect()
-    from flows.pipeline import analyze_step, mine_step
-    from flows.weekly_report import weekly_report_flow
+    from flows.pipeline import STEP_LABELS, pipeline_flow, step_listener
     from ugcminer.demo import DEMO_AS_OF, DEMO_BRAND
 
-    notify = on_step or (lambda _step: None)
+    notify = on_step or (lambda _label: None)
     started = time.perf_counter()
     path = str(write_demo_config(Path(workdir)))
-    steps: dict[str, float] = {}
-    summary: dict[str, Any] = {}
-    as_of = DEMO_AS_OF.isoformat()
-    plan = (
-        ("Mining Reddit and YouTube (local emulator)", "mine", lambda: mine_step(path, DEMO_BRAND)),
-        (
-            "Analyzing mentions (encoder, heads, topics, how-to, knowledge base)",
-            "analyze",
-            lambda: analyze_step(path, DEMO_BRAND, None, as_of),
-        ),
-        (
-            "Writing the weekly report",
-            "report",
-            lambda: weekly_report_flow(path, brand=DEMO_BRAND, as_of=as_of),
-        ),
-    )
-    for label, key, step in plan:
-        notify(label)
-        t0 = time.perf_counter()
-        summary[key] = step()
-        steps[key] = time.perf_counter() - t0
-    html = Path(summary["report"][DEMO_BRAND]["html"])
+    marks: list[tuple[str, float]] = []
+
+    def heard(step: str) -> None:
+        marks.append((step, time.perf_counter()))
+        if step in STEP_LABELS:
+            notify(STEP_LABELS[step] + (" (local emulator)" if step == "mine" else ""))
+
+    with step_listener(heard):
+        summary = pipeline_flow(path, brand=DEMO_BRAND, as_of=DEMO_AS_OF.isoformat())
+    steps = {a: t1 - t0 for (a, t0), (_, t1) in zip(marks, marks[1:], strict=False)}
+    html = Path(summary["reports"][DEMO_BRAND]["html"])
     return DemoResult(Path(path), html, time.perf_counter() - started, steps, summary)

@@ -11,12 +11,36 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import flow
 
 from flows.weekly_report import weekly_report_flow
 from ugcminer.errors import UgcminerError
+
+STEP_LABELS = {
+    "mine": "Mining Reddit and YouTube",
+    "analyze": "Analyzing mentions (encoder, heads, topics, how-to, knowledge base)",
+    "report": "Writing the weekly report",
+}
+_listeners: list[Callable[[str], None]] = []
+
+
+@contextmanager
+def step_listener(callback: Callable[[str], None]) -> Iterator[None]:
+    """Call `callback(step)` as each pipeline step starts, in this process (progress displays)."""
+    _listeners.append(callback)
+    try:
+        yield
+    finally:
+        _listeners.remove(callback)
+
+
+def _announce(step: str) -> None:
+    for callback in list(_listeners):
+        callback(step)
 
 
 def _flow(module: str, name: str) -> Any:
@@ -49,7 +73,10 @@ def analyze_step(config_path: str, brand: str | None, week: str | None, as_of: s
 @flow(name="mine-analyze", log_prints=False)
 def mine_analyze_flow(config_path: str, brand: str | None = None) -> dict[str, Any]:
     """Mine new mentions, then analyze them (the frequent schedule)."""
-    return {"mine": mine_step(config_path, brand), "analyze": analyze_step(config_path, brand, None, None)}
+    _announce("mine")
+    mined = mine_step(config_path, brand)
+    _announce("analyze")
+    return {"mine": mined, "analyze": analyze_step(config_path, brand, None, None)}
 
 
 @flow(name="pipeline", log_prints=False)
@@ -61,7 +88,11 @@ def pipeline_flow(
     out_dir: str | None = None,
 ) -> dict[str, Any]:
     """Mine, analyze and write the weekly report for `brand` (or every brand)."""
+    _announce("mine")
     mined = mine_step(config_path, brand)
+    _announce("analyze")
     analyzed = analyze_step(config_path, brand, week, as_of)
+    _announce("report")
     reports = weekly_report_flow(config_path, brand=brand, week=week, as_of=as_of, out_dir=out_dir)
+    _announce("done")
     return {"mine": mined, "analyze": analyzed, "reports": reports}
