@@ -37,10 +37,22 @@ def comment_data(comment: Any) -> dict[str, Any]:
     return data
 
 
-def scrub(data: Any) -> str:
-    """A payload as JSON for the quarantine, with author fields removed."""
+def _without_private(data: Any) -> Any:
+    """`data` with author fields blanked and `replies` dropped, at every depth (listing children nest)."""
     if isinstance(data, dict):
-        data = {k: ("<removed>" if k in PRIVATE_KEYS else v) for k, v in data.items() if k != "replies"}
+        return {
+            k: ("<removed>" if k in PRIVATE_KEYS else _without_private(v))
+            for k, v in data.items()
+            if k != "replies"
+        }
+    if isinstance(data, list):
+        return [_without_private(v) for v in data]
+    return data
+
+
+def scrub(data: Any) -> str:
+    """A payload as JSON for the quarantine, with author fields removed (nested ones too)."""
+    data = _without_private(data)
     try:
         return json.dumps(data, default=str)[:4000]
     except (TypeError, ValueError):
