@@ -47,8 +47,8 @@ class TopicParams:
     n_components: int = 5
     min_cluster_size: int | None = None  # None: max(min_cluster_floor, n // cluster_divisor)
     min_cluster_floor: int = 5
-    cluster_divisor: int = 150
-    min_samples: int | None = None
+    cluster_divisor: int = 250
+    min_samples: int | None = 5
     project_brand: bool = False  # project brand-group directions out (for embeddings of unmasked text)
     max_outlier_share: float = 0.10
     outlier_min_similarity: float = 0.30
