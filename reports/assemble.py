@@ -116,7 +116,7 @@ def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
                 else "successful third-party how-to content"
             )
             why = f"third-party how-to content that works ({why}) and no matching help article"
-        links = [{"title": item.title, "url": item.url}] if item else []
+        links = [{"title": f"Model it on: {item.title}", "url": item.url}] if item else []
         out.append(
             Action("write", f"Write an article: {gap.label}", why, gap.label, list(gap.outline), links)
         )

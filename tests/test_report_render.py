@@ -132,7 +132,7 @@ def test_next_actions__balanced_between_kinds():
         "Write an article: howto 0",
         "Write an article: howto 1",
     ]
-    assert actions[4].links == [{"title": base.howto[0].title, "url": base.howto[0].url}]
+    assert actions[4].links == [{"title": f"Model it on: {base.howto[0].title}", "url": base.howto[0].url}]
     assert "3 replies say it worked" in actions[4].why
 
 
