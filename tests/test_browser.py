@@ -104,3 +104,17 @@ def test_browser__no_console_errors(report_page):
     logs = report_page.get_log("browser")
     errors = [entry for entry in logs if entry["level"] in ("SEVERE", "ERROR")]
     assert errors == []
+
+
+def test_browser__prints_to_pdf(report_page, tmp_path: Path):
+    import base64
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    options = PrintOptions()
+    options.background = False
+    pdf = base64.b64decode(report_page.print_page(options))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert 2 <= pages <= 12  # A4 pages, no blank runaway
