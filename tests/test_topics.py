@@ -138,3 +138,42 @@ def test_fit_topics__groups_by_issue_not_brand_and_is_deterministic(encoder, tmp
     names = {p.name for p in saved.iterdir()}
     assert "topics.json" in names and any(n.endswith(".safetensors") for n in names)
     assert not any(n.endswith((".pkl", ".pickle", ".bin")) for n in names)
+
+
+def test_topics_command__writes_every_row_in_order_with_topic_and_summary(tmp_path: Path) -> None:
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from ugcminer.cli import app
+
+    texts, _, _ = _corpus(4)
+    src = tmp_path / "in.csv"
+    with src.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "body"])
+        writer.writerows([[i, t] for i, t in enumerate(texts)])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app,
+        [
+            "topics",
+            str(src),
+            "--output",
+            str(out),
+            "--text-column",
+            "body",
+            "--mask",
+            "Acme",
+            "--mask",
+            "Globex",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [str(i) for i in range(len(texts))]
+    assert all(isinstance(r["topic_id"], int) and r["topic_label"] for r in rows)
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["documents"] == len(texts) and summary["summary"][0]["representatives"]
+    assert {r["topic_label"] for r in rows if r["topic_id"] >= 0} == {t["label"] for t in summary["summary"]}
