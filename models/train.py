@@ -150,6 +150,42 @@ def train(
     return metrics
 
 
+def score_weights(
+    *,
+    weights: Path = WEIGHTS_DIR,
+    data: Path | None = None,
+    device: str = "cpu",
+    out: Path | None = None,
+    tasks: tuple[str, ...] = TASKS,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Score the heads in `weights` (with their adapter) on the held-out test split; banking77 few-shot
+    for the adapted and the frozen encoder. Writes ``score_<device>.json`` to `out` when given.
+    """
+    from models.heads import load_heads
+
+    root = data_dir(data)
+    headset = load_heads(weights)
+    adapter = weights / "encoder_adapter.safetensors"
+    encoder = Encoder(PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device)
+    if encoder.version != headset.encoder_version:
+        log(f"warning: heads are for {headset.encoder_version}, encoder is {encoder.version}")
+    sets = load_sets(tasks, root)
+    result: dict[str, Any] = {"encoder_version": encoder.version, "device": device}
+    result["scores"] = score_heads(encoder, {t: headset[t] for t in tasks}, sets)
+    result["banking77_10shot_nearest_centroid"] = {
+        "adapted": banking77_few_shot(encoder, root),
+        "frozen": banking77_few_shot(Encoder(PACKAGED_MODEL, adapter=None, device=device), root),
+    }
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"score_{device}.json").write_text(
+            json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    log(json.dumps(result))
+    return result
+
+
 def _head_meta(task: str, ds: Dataset, scores: dict[str, Any]) -> dict[str, Any]:
     counts = {s: int((ds.splits == s).sum()) for s in ("train", "dev", "test")}
     return {"training_data": TRAINING_DATA[task], "rows": counts, "metrics": scores}
@@ -166,7 +202,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options of ``python -m models.train``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", action="append", choices=TASKS, help="repeat; default all")
-    parser.add_argument("--mode", choices=("adapter", "heads"), default="adapter")
+    parser.add_argument(
+        "--mode",
+        choices=("adapter", "heads", "score"),
+        default="adapter",
+        help="score: measure the weights in --weights on the held-out split, train nothing",
+    )
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--data", type=Path, default=None)
@@ -190,6 +232,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     overrides = {k: getattr(args, k) for k in ("epochs", "distill") if getattr(args, k) is not None}
     policy = replace(policy, **overrides)
     tasks = tuple(args.task) if args.task else TASKS
+    if args.mode == "score":
+        out = None if args.out == WEIGHTS_DIR else args.out
+        return score_weights(weights=args.weights, data=args.data, device=args.device, out=out, tasks=tasks)
     return train(
         tasks=tasks,
         mode=args.mode,

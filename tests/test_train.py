@@ -1,0 +1,97 @@
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+from typer.testing import CliRunner
+
+from models import lora
+from models.data import data_dir, load_task, split_of
+from models.encoder import Encoder, base_digest, mean_pool, packaged_model_dir
+from models.train import TrainPolicy, load_sets
+from ugcminer.cli import app
+
+TINY = replace(TrainPolicy(), epochs=2.0, evals=1, batch=(("sentiment", 8), ("complaint", 4), ("howto", 4)))
+
+
+@pytest.fixture(scope="module")
+def tiny_sets():
+    return load_sets(("sentiment", "complaint", "howto"), data_dir(), limit=8)
+
+
+def test_split_of__deterministic_and_about_15_10_75():
+    ds = load_task("complaint")
+    assert [split_of(t) for t in ds.texts[:50]] == list(ds.splits[:50])
+    share = {s: float(np.mean(ds.splits == s)) for s in ("train", "dev", "test")}
+    assert 0.10 < share["test"] < 0.20 and 0.06 < share["dev"] < 0.14 and share["train"] > 0.68
+
+
+def test_split_of__near_duplicates_land_together():
+    assert split_of("@delta My bag is LOST!! http://t.co/x") == split_of("my bag is lost")
+
+
+def test_load_task__howto_has_both_labels_and_no_test_text_in_train():
+    ds = load_task("howto")
+    train, test = set(ds.part("train")[0]), set(ds.part("test")[0])
+    assert not train & test
+    assert 0.1 < ds.labels.mean() < 0.4
+
+
+def test_merge_adapter__merged_encoder_equals_the_lora_model(tmp_path):
+    from transformers import AutoModel
+
+    path = str(packaged_model_dir())
+    model = AutoModel.from_pretrained(path)
+    lora.add_lora(model, rank=4, alpha=8, dropout=0.0)
+    torch.manual_seed(0)
+    for module in model.modules():
+        if isinstance(module, lora.LoraLinear):
+            module.lora_B.data.normal_(0, 0.02)
+    model.eval()
+    adapter = tmp_path / "adapter.safetensors"
+    lora.save_adapter(adapter, model, replace(TrainPolicy(), rank=4, alpha=8), base_digest(path))
+    merged = Encoder(adapter=adapter, threads=2)
+    texts = ["the app keeps crashing", "how to pair the headphones"]
+    batch = merged.tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch)[0]
+    wrapped = torch.nn.functional.normalize(mean_pool(hidden, batch["attention_mask"]), dim=-1).numpy()
+    assert np.allclose(merged.encode(texts), wrapped, atol=1e-4)
+    frozen = Encoder(adapter=None, threads=2)
+    assert merged.version != frozen.version
+    assert not np.allclose(merged.encode(texts), frozen.encode(texts), atol=1e-3)
+
+
+@pytest.mark.slow
+def test_train_adapter__tiny_subset_is_deterministic(tmp_path, tiny_sets):
+    torch.set_num_threads(2)
+    path = str(packaged_model_dir())
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}.safetensors"
+        heads, history = lora.train_adapter(tiny_sets, TINY, path, "cpu", out, "sha", log=lambda *_: None)
+        runs.append((load_file(str(out)), heads, history))
+    # same weights up to float rounding (MKL GEMM results may depend on memory alignment)
+    assert runs[0][0].keys() == runs[1][0].keys() and len(runs[0][0]) == 6 * 6 * 2
+    for key, value in runs[0][0].items():
+        assert torch.allclose(value, runs[1][0][key], atol=1e-5), key
+    for task in ("sentiment", "complaint", "howto"):
+        assert np.allclose(runs[0][1][task].weight, runs[1][1][task].weight, atol=1e-4)
+    assert runs[0][2][0]["cos_to_frozen"] == pytest.approx(runs[1][2][0]["cos_to_frozen"], abs=1e-3)
+    assert runs[0][2][0]["cos_to_frozen"] > 0.9
+
+
+@pytest.mark.slow
+def test_cli_train__heads_mode_writes_weights_with_metrics(tmp_path):
+    result = CliRunner().invoke(
+        app, ["train", "--mode", "heads", "--task", "complaint", "--limit", "40", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "heads.json").read_text())
+    assert set(meta["heads"]) == {"complaint"} and meta["encoder_adapter"] is None
+    assert meta["heads"]["complaint"]["metrics"]["n"] == 40
+    assert (tmp_path / "heads.safetensors").exists() and not (
+        tmp_path / "encoder_adapter.safetensors"
+    ).exists()

@@ -1,0 +1,65 @@
+"""`ugcminer train`: reproduce the encoder adapter and the heads from ../shared/data."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from ugcminer.cli import app
+
+
+class Task(StrEnum):
+    """A trainable head."""
+
+    sentiment = "sentiment"
+    complaint = "complaint"
+    howto = "howto"
+
+
+class Mode(StrEnum):
+    """What `ugcminer train` does."""
+
+    adapter = "adapter"
+    heads = "heads"
+    score = "score"
+
+
+@app.command()
+def train(
+    task: list[Task] = typer.Option(None, "--task", help="repeat for several; default all three"),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
+    out: Path = typer.Option(None, "--out", help="where the weight files go (default models/weights)"),
+    data: Path = typer.Option(None, "--data", help="the shared data folder (default ../shared/data)"),
+    mode: Mode = typer.Option(
+        Mode.adapter, "--mode", help="adapter (LoRA + heads), heads (frozen LR), score"
+    ),
+    epochs: float = typer.Option(
+        None, "--epochs", help="override the policy's epochs (CPU: fewer is faster)"
+    ),
+    limit: int = typer.Option(None, "--limit", help="rows per split, for a quick run"),
+) -> None:
+    """Train the encoder adapter and heads (or only score them), writing safetensors + JSON to --out."""
+    from dataclasses import replace
+
+    from models.encoder import WEIGHTS_DIR
+    from models.train import TASKS, TrainPolicy, score_weights
+    from models.train import train as run_training
+
+    tasks = tuple(t.value for t in task) if task else TASKS
+    if mode is Mode.score:
+        score_weights(weights=out or WEIGHTS_DIR, data=data, device=device, tasks=tasks, log=typer.echo)
+        return
+    policy = TrainPolicy() if epochs is None else replace(TrainPolicy(), epochs=epochs)
+    run_training(
+        tasks=tasks,
+        mode=mode.value,
+        device=device,
+        out=out or WEIGHTS_DIR,
+        data=data,
+        limit=limit,
+        policy=policy,
+        log=typer.echo,
+    )
+    typer.echo(f"Wrote the weights to {out or WEIGHTS_DIR}.")
