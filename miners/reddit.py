@@ -257,6 +257,11 @@ class RedditMiner:
                 self.summary.details.get("threads_unavailable", 0) + 1
             )
             return []
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # praw could not build the objects
+            self._quarantine(
+                "thread", f"comments of t3_{id36} not understood ({exc.__class__.__name__})", None
+            )
+            return []
         self._replace_more(forest, id36)
         out = []
         for comment in forest.list():
