@@ -27,4 +27,6 @@ def normalize_text(text: str) -> str:
     out = _ESCAPED_UNICODE.sub(lambda m: chr(int(m.group(1), 16)), out)
     out = _URL.sub("http", out)
     out = _MENTION.sub("@user", out)
+    # lone surrogates (the tokenizer rejects them) become '?'
+    out = out.encode("utf-8", "replace").decode("utf-8")
     return _SPACE.sub(" ", out).strip()

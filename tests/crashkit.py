@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect, text
 from sqlalchemy import select as sql_select
 
 from miners.emulator.server import Emulator
@@ -254,6 +255,21 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
     return value
+
+
+def dump_database(url: str) -> str:
+    """Every value of every column of every table, as text."""
+    store = Store(url)
+    parts = []
+    with store.engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    parts.append(
+                        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+                    )
+    store.close()
+    return "\n".join(parts)
 
 
 def snapshot_diff(a: dict[str, list[Any]], b: dict[str, list[Any]], limit: int = 5) -> list[str]:

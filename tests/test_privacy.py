@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 import reddit_kit
 import youtube_kit
-from crashkit import UGCMINER, child_env, write_config
+from crashkit import UGCMINER, child_env, dump_database, write_config
 from sqlalchemy import update
-from test_secrets_scan import dump_database
 
 from miners.emulator.corpus import read_jsonl, write_jsonl
 from miners.emulator.server import Emulator

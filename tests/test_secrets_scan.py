@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import reddit_kit
 import youtube_kit
-from crashkit import UGCMINER, KillingEmulator, child_env, write_config
-from sqlalchemy import inspect, text
+from crashkit import UGCMINER, KillingEmulator, child_env, dump_database, write_config
 
 from miners.runner import mine_config
 from store.db import Store
@@ -55,21 +54,6 @@ def emu(tmp_path: Path):
 
 def _ugcminer(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(UGCMINER), *args], env=env, capture_output=True, text=True, timeout=600)
-
-
-def dump_database(url: str) -> str:
-    """Every value of every column of every table, as text."""
-    store = Store(url)
-    parts = []
-    with store.engine.connect() as conn:
-        for table in inspect(conn).get_table_names():
-            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
-                for value in row:
-                    parts.append(
-                        value.decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
-                    )
-    store.close()
-    return "\n".join(parts)
 
 
 def leaks(blob: str, secrets: list[str]) -> list[str]:
