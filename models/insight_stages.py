@@ -262,57 +262,81 @@ def _recommend(status: str, creator_items: int) -> str:
     return "reach out to the creator" if creator_items >= 2 else "link to it"
 
 
+def _weak_or_gap(
+    t: int, d: dict[str, Any], match: KbMatch, on_topic: list[ScoredHowto], policy: Any
+) -> WeakArticle | KbGap | None:
+    """A weak article (covered, complaints persist, third-party items help) or a topic gap (uncovered)."""
+    competing = [s for s in on_topic if s.score >= policy.weak_min_score]
+    persists = d["size"] > 0 and d["status"] not in ("new", "fading")
+    if match.covered and match.article is not None and persists and competing:
+        best = competing[0].mention
+        reason = (
+            f'{d["size"]} complaints this week about "{d["label"]}" ({d["prev_size"]} last week) while '
+            f"{len(competing)} third-party item(s) help with it; best: {best.title or best.url}"
+        )
+        a = match.article
+        return WeakArticle(a.id, a.title, a.url, t, d["label"], [s.mention.id for s in competing], reason)
+    if not match.covered and d["size"] > 0:
+        outline = draft_outline([(s.mention, _accepted(s)) for s in on_topic])
+        return KbGap("topic", str(t), d["label"], d["size"], outline)
+    return None
+
+
+def _matches(
+    queries: list[np.ndarray], keys: list[Any], articles: list[Article], vectors: np.ndarray, threshold: float
+) -> dict[Any, KbMatch]:
+    q = np.stack(queries) if queries else np.zeros((0, 1), dtype=np.float32)
+    return dict(zip(keys, match_articles(q, articles, vectors, threshold), strict=True))
+
+
 def kb_stage(
     store: Any, config: Config, week: Any, encoder: Any, topics: TopicStage, ranked: list[ScoredHowto],
     item_topics: dict[str, int | None], policy: Any,
 ) -> Findings:  # fmt: skip
     """Match topics and items to the knowledge base; derive summaries, gaps, weak articles, creators."""
     articles, vectors = _kb(store, config, week.brand, encoder)
-    notes = [] if articles else ["No knowledge base configured for this brand: gaps are not computed."]
     threshold = config.topics.kb_match_threshold
     ids = sorted(topics.topics)
-    t_matches = dict(zip(ids, match_articles(np.stack([topics.topics[i]["centroid"] for i in ids]) if ids else np.zeros((0, 1)), articles, vectors, threshold), strict=True))  # fmt: skip
-    i_vecs = np.stack([week.vectors[s.mention.id] for s in ranked]) if ranked else np.zeros((0, 1))
-    i_matches = dict(
-        zip([s.mention.id for s in ranked], match_articles(i_vecs, articles, vectors, threshold), strict=True)
+    t_matches = _matches([topics.topics[i]["centroid"] for i in ids], ids, articles, vectors, threshold)
+    item_ids = [s.mention.id for s in ranked]
+    i_matches = _matches([week.vectors[i] for i in item_ids], item_ids, articles, vectors, threshold)
+    found = [_weak_or_gap(t, topics.topics[t], t_matches[t], [s for s in ranked if item_topics.get(s.mention.id) == t], policy) for t in ids] if articles else []  # fmt: skip
+    weak = [f for f in found if isinstance(f, WeakArticle)]
+    gaps = [f for f in found if isinstance(f, KbGap)]
+    summaries = [_summary(week, topics.topics[t], t_matches[t] if t_matches[t].covered else None, policy.max_text) for t in ids]  # fmt: skip
+    howto = _howto_items(
+        ranked, item_topics, topics, t_matches, i_matches, weak, gaps, bool(articles), policy
     )
-    on_topic = {t: [s for s in ranked if item_topics.get(s.mention.id) == t] for t in ids}
-    weak, gaps = [], []
-    for t in ids:
-        d, match = topics.topics[t], t_matches[t]
-        competing = [s for s in on_topic[t] if s.score >= policy.weak_min_score]
-        persists = d["size"] > 0 and d["status"] != "new" and d["status"] != "fading"
-        if articles and match.covered and persists and competing:
-            weak.append(WeakArticle(
-                match.article.id, match.article.title, match.article.url, t, d["label"],
-                [s.mention.id for s in competing],
-                f"{d['size']} complaints this week about \"{d['label']}\" ({d['prev_size']} last week) while "
-                f"{len(competing)} third-party item(s) help with it; best: {competing[0].mention.title or competing[0].mention.url}",
-            ))  # fmt: skip
-        elif articles and not match.covered and d["size"] > 0:
-            outline = draft_outline([(s.mention, _accepted(s)) for s in on_topic[t]])
-            gaps.append(KbGap("topic", str(t), d["label"], d["size"], outline))
+    sizes = {t: topics.topics[t]["size"] for t in ids}
+    notes = [] if articles else ["No knowledge base configured for this brand: gaps are not computed."]
+    return Findings(
+        sorted(summaries, key=lambda x: (-x.size, x.topic_id)), howto, gaps, weak,
+        shortlist_creators(ranked, item_topics, sizes), notes,
+    )  # fmt: skip
+
+
+def _howto_items(
+    ranked: list[ScoredHowto], item_topics: dict[str, int | None], topics: TopicStage,
+    t_matches: dict[Any, KbMatch], i_matches: dict[Any, KbMatch], weak: list[WeakArticle], gaps: list[KbGap],
+    have_kb: bool, policy: Any,
+) -> list[HowtoItem]:  # fmt: skip
+    """HowtoItems with KB status and recommendation; appends how-to gaps (uncovered, good, topic not a gap)."""
     weak_topics = {w.topic_id for w in weak}
     gap_topics = {int(g.ref) for g in gaps}
-    summaries = [
-        _summary(week, topics.topics[t], t_matches[t] if t_matches[t].covered else None, policy.max_text)
-        for t in ids
-    ]
-    howto, counts = [], Counter(creator_key(s) for s in ranked)
-    sizes = {t: topics.topics[t]["size"] for t in ids}
+    counts = Counter(creator_key(s) for s in ranked)
+    out = []
     for s in ranked:
         t = item_topics.get(s.mention.id)
         covered = i_matches[s.mention.id].covered or (t is not None and t_matches[t].covered)
         status = "weak" if t in weak_topics else ("covered" if covered else "gap")
-        if articles and status == "gap" and t not in gap_topics and s.score >= policy.gap_min_score:
+        if have_kb and status == "gap" and t not in gap_topics and s.score >= policy.gap_min_score:
+            volume = topics.topics[t]["size"] if t is not None else 0
             title = s.mention.title or s.mention.full_text[:80]
-            gaps.append(KbGap("howto", s.mention.id, title, sizes.get(t, 0) if t is not None else 0,
-                              draft_outline([(s.mention, _accepted(s))])))  # fmt: skip
-        howto.append(_item(s, t, topics, status if articles else "gap", counts[creator_key(s)]))
-    creators = shortlist_creators(ranked, item_topics, sizes)
-    return Findings(
-        sorted(summaries, key=lambda x: (-x.size, x.topic_id)), howto, gaps, weak, creators, notes
-    )
+            gaps.append(
+                KbGap("howto", s.mention.id, title, volume, draft_outline([(s.mention, _accepted(s))]))
+            )
+        out.append(_item(s, t, topics, status if have_kb else "gap", counts[creator_key(s)]))
+    return out
 
 
 def creator_key(item: ScoredHowto) -> tuple[str, str]:
