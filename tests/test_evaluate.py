@@ -179,3 +179,14 @@ def test_evaluate_cli__complaint_on_real_sample(tmp_path: Path) -> None:
     assert data["labels"] == ["false", "true"] and data["n"] == 24 and data["label_column"] == "label"
     assert sum(map(sum, data["confusion_matrix"]["matrix"])) == 24
     assert data["accuracy"] > 0.6
+
+
+def test_models_config__from_file_or_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ugcminer.cli.modelling import models_config
+    from ugcminer.config import ModelsConfig
+
+    monkeypatch.chdir(tmp_path)
+    assert models_config(None) == ModelsConfig()
+    (tmp_path / "ugcminer.yaml").write_text("brands: [{name: Acme}]\nmodels: {taxonomy_threshold: 0.2}\n")
+    assert models_config(None).taxonomy_threshold == 0.2
+    assert models_config(tmp_path / "ugcminer.yaml").taxonomy_threshold == 0.2
