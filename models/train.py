@@ -218,6 +218,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=float, default=None)
     parser.add_argument("--distill", type=float, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--policy", type=json.loads, default=None, help='JSON overrides, e.g. {"rank": 8}')
     return parser.parse_args(argv)
 
 
@@ -230,6 +231,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         torch.set_num_threads(args.threads)
     policy = TrainPolicy()
     overrides = {k: getattr(args, k) for k in ("epochs", "distill") if getattr(args, k) is not None}
+    for key, value in (args.policy or {}).items():
+        overrides[key] = tuple(tuple(v) for v in value) if isinstance(value, list) else value
     policy = replace(policy, **overrides)
     tasks = tuple(args.task) if args.task else TASKS
     if args.mode == "score":
