@@ -219,12 +219,10 @@ class Zygote:
         self.proc.wait(timeout=30)
 
 
-def spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def spawn(argv: list[str], env: dict[str, str], log: Path, cwd: Path = REPO) -> subprocess.Popen[bytes]:
     """The real `ugcminer` console script in a fresh interpreter (stdout+stderr to `log`)."""
     with log.open("wb") as fh:
-        return subprocess.Popen(
-            [str(UGCMINER), *argv], cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT
-        )
+        return subprocess.Popen([str(UGCMINER), *argv], cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
 
 
 def store_snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -193,3 +193,63 @@ def test_snapshot_diff__sees_a_lost_mention_and_a_moved_cursor(tmp_path):
         conn.execute(schema.mentions.delete().where(schema.mentions.c.id == "reddit:t3_1"))
     problems = snapshot_diff(before, store_snapshot(url))
     assert [p.split(":")[0] for p in problems] == ["cursors", "mentions"]
+
+
+def _analysis_view(url: str) -> dict:
+    """What analyze must reproduce: mentions and cursors exactly; analyses' labels exactly and scores to
+    1e-3 (a resumed run encodes a different batch mix); every other table's row count.
+    """
+    snap = store_snapshot(url)
+    view: dict = {"mentions": snap["mentions"], "cursors": snap["cursors"]}
+    view["counts"] = {t: len(rows) for t, rows in snap.items() if t not in ("mentions", "cursors")}
+    analyses = Store(url).analyses()
+    view["analyses"] = {
+        mid: {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items() if k != "analyzed_at"}
+        for mid, row in analyses.items()
+    }
+    view["embedded"] = sorted(r[:3] for r in snap["embeddings"])
+    return view
+
+
+@pytest.mark.slow
+def test_analyze__killed_mid_run_then_rerun_equals_a_clean_run(emu, zygote, tmp_path):
+    """`ugcminer analyze` (real console script) SIGKILLed as soon as its classification is stored
+    (embeddings and analyses commit together), before the week's insight is built; then re-run.
+    """
+    import signal
+    import sqlite3
+    import time
+
+    def mined(name: str) -> Path:
+        url = f"sqlite:///{tmp_path / f'{name}.db'}"
+        runner = Runner(emu, zygote, tmp_path / name, url)
+        assert runner.mine() == 0
+        return runner.config
+
+    def analyze(config: Path, log: str):
+        argv = ["analyze", "--config", str(config), "--week", "2025-W41"]
+        return spawn(argv, child_env(), tmp_path / log, cwd=config.parent)
+
+    def rows(db: Path, table: str) -> int:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+            try:
+                return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            except sqlite3.OperationalError:  # not created yet
+                return 0
+
+    clean_config = mined("an-clean")
+    assert analyze(clean_config, "an-clean.log").wait(600) == 0
+    clean = _analysis_view(f"sqlite:///{tmp_path / 'an-clean.db'}")
+    assert clean["analyses"] and clean["counts"]["period_insights"] == 1
+    for table in ("analyses",):
+        config = mined(f"an-{table}")
+        db = tmp_path / f"an-{table}.db"
+        proc = analyze(config, f"an-{table}.log")
+        while proc.poll() is None and rows(db, table) == 0:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(60) == -9, f"analyze finished before its first {table} were stored"
+        partial = {t: rows(db, t) for t in ("embeddings", "analyses", "period_insights")}
+        assert analyze(config, f"an-{table}-2.log").wait(600) == 0
+        assert _analysis_view(f"sqlite:///{db}") == clean, f"killed once {table} appeared"
+        print(f"\nCRASH analyze: killed once {table} appeared (left {partial}); rerun equals the clean run")
