@@ -147,3 +147,56 @@ def test_locks__a_holder_process_that_died_is_recognised(tmp_path):
     assert holder_is_dead(f"{host}:{gone.pid}:abcd1234")
     assert not holder_is_dead(f"{host}:{__import__('os').getpid()}:abcd1234")  # this very process
     assert not holder_is_dead(f"another-host:{gone.pid}:abcd1234")  # cannot tell: wait for the TTL
+
+
+@pytest.mark.slow
+def test_mine_during_analyze__both_finish_and_the_next_analysis_covers_every_change(tmp_path, sqlite_url):
+    """A mine run (new posts, one edited post) while the same brand is being analysed: both finish, and
+    the next analysis leaves every mention of the week analysed for its current text, no orphans.
+    """
+    from flows.analyze import analyze_brand
+    from miners.emulator.corpus import read_jsonl, write_jsonl
+    from models.analyzer import load_analyzer
+    from reports.weeks import resolve_week
+    from store.db import content_hash
+
+    root = reddit_kit.acme_corpus(tmp_path / "corpus", n_posts=12, comments_per_post=2)
+    full = read_jsonl(root / "reddit" / "submissions.jsonl")
+    write_jsonl(root / "reddit" / "submissions.jsonl", full[:6])
+    analyzer = load_analyzer()
+    with KillingEmulator(root, reddit_window_s=1.0) as emulator:
+        path = write_config(tmp_path / "c.json", emulator.base_url, sqlite_url, youtube={"enabled": False})
+        config = load_config(path)
+        mine_config(config)
+        full[0]["data"]["selftext"] = "My Acme box number 0 keeps dropping wifi, edited: and now it reboots"
+        full[0]["data"]["edited"] = 1_760_100_000.0
+        write_jsonl(root / "reddit" / "submissions.jsonl", full)
+        emulator.corpus.reload()
+        week = resolve_week("2025-W41", None, "UTC")
+        errors: list[BaseException] = []
+
+        def guarded(fn):
+            try:
+                fn()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        runs = [
+            threading.Thread(
+                target=guarded,
+                args=(lambda: analyze_brand(config, config.brands[0], week, analyzer=analyzer),),
+            ),
+            threading.Thread(target=guarded, args=(lambda: mine_config(config),)),
+        ]
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join(600)
+    assert not errors, errors
+    analyze_brand(config, config.brands[0], week, analyzer=analyzer)
+    store = Store(sqlite_url)
+    mentions = {m.id: m for m in store.mentions("Acme", since=week.start_utc, until=week.end_utc)}
+    analyses = store.analyses()
+    assert len(mentions) > 40 and set(mentions) <= set(analyses)
+    assert all(analyses[i]["content_hash"] == content_hash(m.title, m.text) for i, m in mentions.items())
+    assert set(analyses) <= {m.id for m in store.mentions("Acme", include_deleted=True)}  # no orphans
