@@ -1,0 +1,83 @@
+"""The benchmark suite: table rendering, comparisons, and a real --quick run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bench.run import COLUMNS, compare, head_metric, render
+from bench.sections import PeakMemory, noisy_embeddings, row, skipped
+from bench.texts import REPO, real_texts
+
+
+def test_render__one_header_and_a_line_per_row() -> None:
+    rows = [row("analyze", "torch", 212.345, "mentions/s", ratio=7.1, memory_mb=900.0), *skipped("report")]
+    lines = render(rows).splitlines()
+    assert [c.strip() for c in lines[0].split("|")] == list(COLUMNS)
+    assert len(lines) == 4
+    assert [c.strip() for c in lines[2].split("|")] == ["analyze", "torch", "212", "mentions/s", "7.10", "900",
+                                                        ""]  # fmt: skip
+    assert lines[3].split("|")[-1].strip() == "skipped: not available"
+
+
+def test_compare__identical_predictions_agree_fully() -> None:
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(20, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    ref = {"embeddings": emb}
+    for task in ("sentiment", "complaint", "howto"):
+        labels = rng.integers(0, 3 if task == "sentiment" else 2, 20)
+        ref |= {task: labels, f"eval_{task}": labels, f"label_{task}": labels}
+    assert compare(dict(ref), ref) == "agree s/c/h 100.0/100.0/100.0%; pts lost s/c/h +0.00/+0.00/+0.00; " \
+                                      "cos mean 1.0000 min 1.000"  # fmt: skip
+    worse = dict(ref, eval_complaint=1 - ref["eval_complaint"], complaint=1 - ref["complaint"])
+    assert "agree s/c/h 100.0/0.0/100.0%" in compare(worse, ref) and "+100.00" in compare(worse, ref)
+
+
+def test_head_metric__macro_recall_for_sentiment() -> None:
+    labels = np.array([0, 0, 1, 2])
+    assert head_metric("sentiment", labels, np.array([0, 1, 1, 2])) == pytest.approx(100 * (0.5 + 1 + 1) / 3)
+    assert head_metric("howto", np.array([0, 1, 1]), np.array([0, 1, 0])) == pytest.approx(100 * 2 / 3)
+
+
+def test_noisy_embeddings__unit_rows_without_duplicates() -> None:
+    base = np.eye(4, dtype=np.float32)
+    out = noisy_embeddings(base, 50)
+    assert out.shape == (50, 4)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    assert len({tuple(r) for r in out.round(6)}) == 50
+
+
+def test_peak_memory__sees_an_allocation() -> None:
+    with PeakMemory() as mem:
+        block = np.ones(64 * 2**20 // 8)  # 64 MiB
+        del block
+    assert mem.mb > 64
+
+
+def test_real_texts__repeats_real_rows_deterministically() -> None:
+    texts = real_texts(30)
+    assert len(texts) == 30 and all(t.strip() for t in texts) and texts == real_texts(30)
+
+
+@pytest.mark.slow
+def test_bench_run__quick_prints_the_table(tmp_path) -> None:
+    env = dict(os.environ, UGCMINER_CACHE_DIR=str(tmp_path / "cache"), HF_HUB_OFFLINE="1")
+    cmd = [sys.executable, "-m", "bench.run", "--quick", "--sections", "analyze", "--backends", "torch,onnx"]
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=True)
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("# ugcminer bench (quick)") and "load average" in lines[0]
+    assert [c.strip() for c in lines[1].split("|")] == list(COLUMNS)
+    body = [[c.strip() for c in line.split("|")] for line in lines[3:]]
+    assert [r[1] for r in body] == [
+        "roberta-base random weights, sentiment only (baseline)",
+        "torch: encoder + all heads",
+        "onnx: encoder + all heads",
+    ]
+    assert all(float(r[2].replace(",", "")) > 0 for r in body)
+    assert all(float(r[4]) > 0 for r in body[1:])  # a ratio against the baseline
+    assert body[2][6].startswith("agree s/c/h ")
