@@ -7,7 +7,7 @@ Thin over importable functions (`analyze_brand` runs without Prefect):
 
 1. `classify_pending`: mentions of the week (and the how-to lookback window) not yet analysed by the
    current model version get one encoder pass (embeddings stored) and the heads' scores (stored).
-2. `build_insight`: topics, stable ids, how-to ranking and knowledge-base matching for the week; the
+2. `build_insight` (after any of the 7 weeks before it never built): topics, stable ids, how-to ranking and knowledge-base matching for the week; the
    `PeriodInsight` and the topic registry rows replace that week's rows in one transaction.
 
 Idempotent: a re-run classifies nothing and rewrites the same insight; a crash leaves either the old
@@ -25,7 +25,11 @@ from prefect.cache_policies import NO_CACHE
 from models.insight_builder import POLICY, build_insight, classify_pending
 from reports.weeks import IsoWeek, resolve_week
 from store.db import Store
+from store.insight_tables import insight_periods
 from ugcminer.config import BrandConfig, Config, load_config
+
+#: weeks before the analysed one that are built first when they never were (trend lines, status)
+BACKFILL_WEEKS = POLICY.trend_weeks - 1
 
 
 def analyze_brand(
@@ -36,21 +40,34 @@ def analyze_brand(
     store = store or Store(config.store_url())
     try:
         classified = classify_step(store, config, brand, week, analyzer)
-        insight = build_insight(store, config, brand, week.start_utc, week.end_utc)
+        insight = build_week_with_history(store, config, brand, week)
     finally:
         if own:
             store.close()
     return _summary(brand, week, classified, insight)
 
 
+def build_week_with_history(store: Store, config: Config, brand: BrandConfig, week: IsoWeek) -> Any:
+    """Build the week's insight, first building any of the `BACKFILL_WEEKS` before it never built
+    (oldest first), so topic ids, status and trend lines have a history on a first run.
+    """
+    built = set(insight_periods(store, brand.name))
+    for earlier in [week.previous(k) for k in range(BACKFILL_WEEKS, 0, -1)]:
+        if earlier.label not in built and store.mentions(
+            brand.name, since=earlier.start_utc, until=earlier.end_utc
+        ):
+            build_insight(store, config, brand, earlier.start_utc, earlier.end_utc)
+    return build_insight(store, config, brand, week.start_utc, week.end_utc)
+
+
 def classify_step(
     store: Store, config: Config, brand: BrandConfig, week: IsoWeek, analyzer: Any = None
 ) -> dict:
-    """Run the heads on the week's (and the how-to window's) mentions not analysed by this version."""
+    """Run the heads on the week's (and the history's and how-to window's) mentions not yet analysed."""
     from models.analyzer import load_analyzer
 
     analyzer = analyzer or load_analyzer(config.models)
-    since = week.start_utc - timedelta(days=POLICY.howto_lookback_days)
+    since = week.previous(BACKFILL_WEEKS).start_utc - timedelta(days=POLICY.howto_lookback_days)
     return classify_pending(store, config, brand, analyzer, since, week.end_utc)
 
 
@@ -86,7 +103,7 @@ def insight_task(
     store = Store(config.store_url())
     brand = config.brand(brand_name)
     try:
-        insight = build_insight(store, config, brand, week.start_utc, week.end_utc)
+        insight = build_week_with_history(store, config, brand, week)
     finally:
         store.close()
     return _summary(brand, week, classified, insight)

@@ -40,7 +40,7 @@ def _phrase_candidates(samples: dict[int, list[str]], stop: set[str], k: int) ->
                 overall[phrase] = overall.get(phrase, 0) + 1
     out = {}
     for topic_id, phrase_counts in counts.items():
-        floor = 2 if len(samples[topic_id]) >= 6 else 1
+        floor = 2  # a phrase said once is not a topic's name; fall back to its top words
         kept = _drop_subsumed({p: c for p, c in phrase_counts.items() if c >= floor})
         scored = [
             (c / len(samples[topic_id]) * np.log(1 + len(samples) * c / overall[p]), p)

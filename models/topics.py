@@ -55,7 +55,8 @@ class TopicParams:
     top_n_words: int = 10
     n_representatives: int = 3
     label_candidates: int = 12
-    small_distance_threshold: float = 0.75  # agglomerative cosine distance below min_documents
+    small_distance_threshold: float = 0.55  # agglomerative (average) cosine distance, small periods
+    density_min_documents: int = 300  # below this, agglomerative clustering (HDBSCAN needs density)
     seed: int = 42
 
 
@@ -193,7 +194,7 @@ def _vectorizer(terms: Sequence[str], n: int) -> Any:
         stop_words=_stop_words(terms),
         ngram_range=(1, 2),
         min_df=1 if n < 200 else 2,
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
+        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z][a-zA-Z]+\b",
     )
 
 
@@ -216,6 +217,25 @@ def _reduce_outliers(
     sims = (emb[left] @ centroids.T).max(axis=1)
     keep_out = set(np.asarray(left)[np.argsort(sims)][: int(p.max_outlier_share * len(docs))].tolist())
     return [-1 if i in keep_out else int(t) for i, t in enumerate(loose)]
+
+
+def _nearest_topic(topics: list[int], emb: np.ndarray, p: TopicParams) -> list[int]:
+    """Give unassigned rows their most similar topic; leave out at most `max_outlier_share`, least
+    similar first, and only those below `outlier_min_similarity`.
+    """
+    labels = np.asarray(topics)
+    ids = sorted(set(topics) - {-1})
+    left = np.flatnonzero(labels == -1)
+    if not ids or not len(left):
+        return topics
+    centroids = np.stack([emb[labels == t].mean(axis=0) for t in ids])
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    sims = emb[left] @ centroids.T
+    labels[left] = np.asarray(ids)[sims.argmax(axis=1)]
+    order = np.argsort(sims.max(axis=1), kind="stable")[: int(p.max_outlier_share * len(topics))]
+    keep_out = [i for i in order if sims[i].max() < p.outlier_min_similarity]
+    labels[left[keep_out]] = -1
+    return labels.tolist()
 
 
 def _centroids(emb: np.ndarray, assignments: np.ndarray) -> dict[int, np.ndarray]:
@@ -265,7 +285,7 @@ def _fit_bertopic(
         sizes = {t: topics.count(t) for t in set(topics)}
         topics = [t if sizes[t] > 1 else -1 for t in topics]
         ids = {t: i for i, t in enumerate(sorted(set(topics) - {-1}))}
-        topics = [ids.get(t, -1) for t in topics]
+        topics = _nearest_topic([ids.get(t, -1) for t in topics], emb, p)
     else:
         topics = _reduce_outliers(model, docs, topics, emb, p)
     if len(set(topics) - {-1}) == 0:
@@ -304,8 +324,8 @@ def fit_topics(
     if p.project_brand:
         emb = project_out(emb, term_directions(texts, emb, terms))
     docs = [mask_text(t, terms) or "(empty)" for t in texts]
-    small = n < min_documents
-    if small:
+    small = n < max(min_documents, p.density_min_documents)
+    if n < min_documents:
         notes.append(
             f"Too little data: {n} complaints this period (topic modelling needs at least {min_documents}); "
             "complaints are grouped by similarity instead."

@@ -152,7 +152,9 @@ def test_analyze_brand__topics_keep_ids_new_ones_flagged_and_rerun_changes_nothi
     assert battery47.topic_id == battery46.topic_id and battery47.status in ("steady", "growing", "fading")
     refund = topic_of(w47, "refund")
     assert refund.status == "new" and refund.topic_id not in {t.topic_id for t in w46.topics}
-    assert any(t.status == "fading" and t.size == 0 for t in w47.topics), "login vanished: fading"
+    assert any(t.status == "fading" and t.size == 0 for t in w47.topics), [
+        (t.topic_id, t.label, t.size, t.status) for t in w46.topics + w47.topics
+    ]
     assert w47.topic_history[battery47.topic_id][-2:] == [
         ("2026-W46", battery46.size),
         ("2026-W47", battery47.size),

@@ -121,7 +121,7 @@ def test_fit_topics__groups_by_issue_not_brand_and_is_deterministic(encoder, tmp
     texts, themes, brands = _corpus(40)
     terms = brand_terms("Acme", ["Globex", "Initech", "AcmeSupport"])
     emb = encoder.encode([mask_text(t, terms) for t in texts])  # as the analyze flow encodes complaints
-    params = TopicParams(seed=42)
+    params = TopicParams(seed=42, density_min_documents=50)  # UMAP + HDBSCAN path
     first = fit_topics(texts, emb, terms=terms, encode=encoder.encode, params=params)
     second = fit_topics(texts, emb, terms=terms, encode=encoder.encode, params=params)
     assert first.assignments.tolist() == second.assignments.tolist()
