@@ -85,3 +85,42 @@ def test_period_insight__topic_lookup_by_id() -> None:
     insight = _sample()
     assert insight.topic(3) is insight.topics[0]
     assert insight.topic(4) is None
+
+
+def test_insight_tables__period_rewrite_is_idempotent_and_round_trips(store_url: str) -> None:
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from models.insight_builder import load_insight
+    from models.kb import Article
+    from store import insight_tables as tables
+    from store.db import Store
+
+    store = Store(store_url)
+    try:
+        insight = _sample()
+        topic = {
+            "topic_id": 3,
+            "label": "battery drains",
+            "size": 12,
+            "words": ["battery"],
+            "centroid": np.arange(4, dtype=np.float32),
+        }
+        assignment = {"mention_id": "reddit:t3_a", "topic_id": 3, "category": "battery"}
+        stamp = datetime(2026, 11, 23, tzinfo=UTC)
+        for _ in range(2):  # a re-run replaces the period's rows
+            tables.write_period(store, "Acme", "2026-W47", [topic], [assignment], insight.to_dict(), stamp)
+        rows = tables.registry_rows(store, "Acme")
+        assert len(rows) == 1 and rows[0]["centroid"].tolist() == [0.0, 1.0, 2.0, 3.0]
+        assert tables.read_assignments(store, "Acme", "2026-W47") == {"reddit:t3_a": 3}
+        assert tables.insight_periods(store, "Acme") == ["2026-W47"]
+        assert load_insight(store, "Acme", "2026-W47") == insight
+        assert load_insight(store, "Acme", "2026-W46") is None
+        article = Article("a1", "Battery", "https://kb/a1", "text")
+        tables.put_kb_vectors(store, "Acme", "enc", [(article, np.ones(4, dtype=np.float32))])
+        tables.put_kb_vectors(store, "Acme", "enc", [(article, np.full(4, 2.0, dtype=np.float32))])
+        cached = tables.kb_cache(store, "Acme", "enc")
+        assert cached["a1"][0] == article.content_hash and cached["a1"][1].tolist() == [2.0] * 4
+    finally:
+        store.close()
