@@ -3,7 +3,8 @@
 Labels are read as in the data: sentiment ``negative/neutral/positive`` or ``0/1/2``; binary tasks
 ``0/1``, ``true/false``, ``yes/no``; taxonomy categories by name. Metrics (scikit-learn): accuracy,
 macro-F1, macro-averaged recall, per-class precision/recall/F1/support and the confusion matrix
-(rows = true label, columns = predicted label, in ``labels`` order).
+(rows = true label, columns = predicted label, in ``labels`` order). Macro averages run over the labels
+present in the data; a label only ever predicted (e.g. taxonomy ``other``) is listed but not averaged.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def compute_metrics(task: str, y_true: Sequence[str], y_pred: Sequence[str], ski
         raise ModelError("no labelled rows to evaluate")
     labels = label_order(task, [*y_true, *y_pred])
     prec, rec, f1, sup = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    gold = sup > 0  # macro averages over the labels in the data (a predicted-only "other" is no class)
     per_class = {
         lab: ClassMetrics(round(float(p), 6), round(float(r), 6), round(float(f), 6), int(s))
         for lab, p, r, f, s in zip(labels, prec, rec, f1, sup, strict=True)
@@ -121,8 +123,8 @@ def compute_metrics(task: str, y_true: Sequence[str], y_pred: Sequence[str], ski
         task=task,
         n=len(y_true),
         accuracy=round(float(accuracy_score(y_true, y_pred)), 6),
-        macro_f1=round(float(f1.mean()), 6),
-        macro_recall=round(float(rec.mean()), 6),
+        macro_f1=round(float(f1[gold].mean()), 6),
+        macro_recall=round(float(rec[gold].mean()), 6),
         labels=labels,
         per_class=per_class,
         confusion_matrix=confusion_matrix(y_true, y_pred, labels=labels).tolist(),

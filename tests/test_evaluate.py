@@ -190,3 +190,10 @@ def test_models_config__from_file_or_defaults(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "ugcminer.yaml").write_text("brands: [{name: Acme}]\nmodels: {taxonomy_threshold: 0.2}\n")
     assert models_config(None).taxonomy_threshold == 0.2
     assert models_config(tmp_path / "ugcminer.yaml").taxonomy_threshold == 0.2
+
+
+def test_compute_metrics__predicted_only_label_listed_not_averaged() -> None:
+    report = compute_metrics("taxonomy", ["a", "a", "b", "b"], ["a", "other", "b", "b"])
+    assert report.labels == ["a", "b", "other"] and report.per_class["other"].support == 0
+    assert report.macro_recall == pytest.approx((0.5 + 1.0) / 2)
+    assert report.macro_f1 == pytest.approx((2 / 3 + 1.0) / 2)  # a: p=1, r=1/2, f1=2/3; b: p=r=f1=1

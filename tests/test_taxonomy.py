@@ -15,6 +15,7 @@ from models.taxonomy import (
     OTHER,
     Taxonomy,
     TaxonomyClassifier,
+    TaxonomyPolicy,
     load_taxonomy,
     parse_taxonomy,
     taxonomy_classifier,
@@ -163,3 +164,17 @@ def test_taxonomy_classifier__threshold_gives_other(encoder) -> None:  # noqa: A
     assert [lab == OTHER for lab in labels] == [bool(s < 0.6) for s in scores]
     assert middle.predict(np.zeros((0, encoder.dim), dtype=np.float32))[0] == []
     assert taxonomy_classifier(taxonomy, encoder, 0.5) is taxonomy_classifier(taxonomy, encoder, 0.5)
+
+
+@pytest.mark.slow
+def test_taxonomy_classifier__off_topic_texts_are_other(encoder) -> None:  # noqa: ANN001
+    off_topic = ["The weather is nice today", "who won the football game", "I love pizza with pineapple"]
+    texts, truth = _sample()
+    embeddings = encoder.encode([*off_topic, *texts[:5]])
+    taxonomy = load_taxonomy(TAXONOMY)
+    labels, _ = TaxonomyClassifier(taxonomy, encoder, threshold=0.0).predict(embeddings)
+    assert labels[:3] == [OTHER] * 3 and OTHER not in labels[3:]
+    no_floor = TaxonomyClassifier(
+        taxonomy, encoder, threshold=0.0, policy=TaxonomyPolicy(min_similarity=-1.0)
+    )
+    assert OTHER not in no_floor.predict(embeddings)[0]
