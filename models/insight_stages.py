@@ -51,8 +51,18 @@ class TopicStage:
         """Save the period's BERTopic (safetensors) under `topics.model_dir/<brand>/<period>`."""
         if self.result is None:
             return None
-        root = config.resolve_path(config.topics.model_dir) or Path(config.topics.model_dir)
-        return save_topic_model(self.result, root / brand.slug / self.period)
+        return save_topic_model(self.result, model_root(config) / brand.slug / self.period)
+
+
+def model_root(config: Config) -> Path:
+    """`topics.model_dir`: absolute, else next to the config file, else next to the SQLite store."""
+    path = Path(config.topics.model_dir).expanduser()
+    if path.is_absolute():
+        return path
+    if config.source_path and Path(config.source_path).is_file():
+        return config.resolve_path(config.topics.model_dir) or path
+    url = config.store_url()
+    return Path(url[len("sqlite:///") :]).parent / path if url.startswith("sqlite:///") else path
 
 
 def _prev_period(period_start: Any) -> str:
