@@ -92,14 +92,27 @@ def compare(arrays: dict[str, Any], reference: dict[str, Any]) -> str:
 
 def analyze(backends: list[str], sizes: Sizes, workdir: Path) -> list[dict[str, Any]]:
     """Rows of the analyze section: the baseline first, then each backend with its ratio."""
-    base, _ = run_child(BASELINE, sizes.baseline, 0, workdir)
-    rows = [_analyze_row(base, "roberta-base random weights, sentiment only (baseline)", None, "")]
+    before, _ = run_child(BASELINE, sizes.baseline, 0, workdir)
     results = {b: run_child(b, sizes.analyze, sizes.eval_rows, workdir) for b in backends}
+    after, _ = run_child(BASELINE, sizes.baseline, 0, workdir)  # load drifts: bracket the backends
+    base = _mean_baseline(before, after)
+    rows = [_analyze_row(base, "roberta-base random weights, sentiment only (baseline)", None, base["note"])]
     reference = results.get("torch", ({}, {}))[1]
     for backend, (result, arrays) in results.items():
         note = "reference" if backend == "torch" else compare(arrays, reference)
         rows.append(_analyze_row(result, f"{backend}: encoder + all heads", base.get("per_s"), note))
     return rows
+
+
+def _mean_baseline(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The baseline measured before and after the backends: mean throughput, larger peak memory."""
+    runs = [r for r in (before, after) if "error" not in r]
+    if not runs:
+        return {**before, "note": ""}
+    per_s = [r["per_s"] for r in runs]
+    note = "before/after " + "/".join(f"{v:.2f}" for v in per_s) + f" per s, {runs[0]['n']} texts"
+    return {**runs[0], "per_s": float(np.mean(per_s)), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "note": note}  # fmt: skip
 
 
 def _analyze_row(result: dict[str, Any], case: str, baseline: float | None, note: str) -> dict[str, Any]:
