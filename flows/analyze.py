@@ -16,6 +16,7 @@ or the new rows, and a re-run finishes the job.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +25,9 @@ from prefect.cache_policies import NO_CACHE
 
 from models.insight_builder import POLICY, build_insight, classify_pending
 from reports.weeks import IsoWeek, resolve_week
-from store.db import Store
+from store.db import Store, now_utc
 from store.insight_tables import insight_periods
+from store.locks import run_lock
 from ugcminer.config import BrandConfig, Config, load_config
 
 #: weeks before the analysed one that are built first when they never were (trend lines, status)
@@ -38,13 +40,22 @@ def analyze_brand(
     """Classify pending mentions and build + store the week's insight for `brand` (no Prefect)."""
     own = store is None
     store = store or Store(config.store_url())
+    started = now_utc()
     try:
-        classified = classify_step(store, config, brand, week, analyzer)
-        insight = build_week_with_history(store, config, brand, week)
+        with run_lock(store, "analyze", brand.name):  # one analysis per brand at a time
+            classified = classify_step(store, config, brand, week, analyzer)
+            insight = build_week_with_history(store, config, brand, week)
+            summary = _summary(brand, week, classified, insight)
+            record_analysis(store, brand, started, summary)
     finally:
         if own:
             store.close()
-    return _summary(brand, week, classified, insight)
+    return summary
+
+
+def record_analysis(store: Store, brand: BrandConfig, started: Any, summary: dict[str, Any]) -> None:
+    """Store the analysis run (shown in the report's data coverage)."""
+    store.record_run(uuid.uuid4().hex, "analyze", brand.name, started, "completed", summary)
 
 
 def build_week_with_history(store: Store, config: Config, brand: BrandConfig, week: IsoWeek) -> Any:
@@ -90,7 +101,8 @@ def classify_task(config: Config, brand_name: str, week: IsoWeek) -> dict[str, A
     """Classify the brand's pending mentions."""
     store = Store(config.store_url())
     try:
-        return classify_step(store, config, config.brand(brand_name), week)
+        with run_lock(store, "analyze-classify", brand_name):
+            return classify_step(store, config, config.brand(brand_name), week)
     finally:
         store.close()
 
@@ -102,11 +114,15 @@ def insight_task(
     """Build and store the brand's insight for the week."""
     store = Store(config.store_url())
     brand = config.brand(brand_name)
+    started = now_utc()
     try:
-        insight = build_week_with_history(store, config, brand, week)
+        with run_lock(store, "analyze-insight", brand.name):
+            insight = build_week_with_history(store, config, brand, week)
+            summary = _summary(brand, week, classified, insight)
+            record_analysis(store, brand, started, summary)
     finally:
         store.close()
-    return _summary(brand, week, classified, insight)
+    return summary
 
 
 @flow(name="analyze", log_prints=False)

@@ -44,10 +44,19 @@ class SourceSummary:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
         return {
-            "source": self.source, "brand": self.brand, "new": self.new, "updated": self.updated,
-            "unchanged": self.unchanged, "skipped": self.skipped, "quarantined": self.quarantined,
-            "calls": self.calls, "quota_units": self.quota_units, "retries": self.retries,
-            "stopped_reason": self.stopped_reason, "errors": list(self.errors), "details": dict(self.details),
+            "source": self.source,
+            "brand": self.brand,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "quarantined": self.quarantined,
+            "calls": self.calls,
+            "quota_units": self.quota_units,
+            "retries": self.retries,
+            "stopped_reason": self.stopped_reason,
+            "errors": list(self.errors),
+            "details": dict(self.details),
         }
 
 

@@ -121,7 +121,7 @@ class YouTubeMiner:
         """Mine every query, then refresh known videos; stop cleanly on quota, budget or errors."""
         started = time.monotonic()
         try:
-            for query in self.brand.youtube_queries or self.brand.all_aliases:
+            for query in self._queries_in_turn():
                 self._mine_query(query)
             self._refresh_known()
         except CallFailed as stop:
@@ -132,6 +132,15 @@ class YouTubeMiner:
         self.summary.details["quota_day"] = self.calls.ledger.day
         self.summary.details["seconds"] = round(time.monotonic() - started, 3)
         return self.summary
+
+    def _queries_in_turn(self) -> list[str]:
+        """Queries never mined first, then the least recently mined: a daily quota that covers only
+        some searches still reaches every query over the days (no starvation of the later ones).
+        """
+        queries = list(dict.fromkeys(self.brand.youtube_queries or self.brand.all_aliases))
+        moved = self.store.cursor_times(self.brand.name, SOURCE)
+        never = [q for q in queries if q not in moved]
+        return never + sorted((q for q in queries if q in moved), key=lambda q: moved[q])
 
     def _mine_query(self, query: str) -> None:
         window = Window.load(self.store.get_cursor(self.brand.name, SOURCE, query))

@@ -101,6 +101,20 @@ def merge_adapter(model: Any, adapter_path: Path, base_hash: str | None = None) 
     return meta
 
 
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), read from /proc/cpuinfo."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def auto_backend() -> str:
+    """The backend `auto` stands for: bf16 where it is fast and accurate here, else plain fp32."""
+    return "torch-bf16" if cpu_has_native_bf16() else "torch"
+
+
 class Encoder:
     """Sentence encoder: texts to L2-normalised mean-pooled embeddings, one pass per text."""
 
@@ -143,6 +157,8 @@ class Encoder:
     @classmethod
     def from_config(cls, cfg: EncoderConfig) -> Encoder:
         """Build the encoder `cfg` describes; non-torch backends live in ``models.onnx_encoder``."""
+        if cfg.backend == "auto":
+            cfg = cfg.model_copy(update={"backend": auto_backend()})
         if cfg.backend != "torch":
             from models.onnx_encoder import OnnxEncoder
 

@@ -43,9 +43,14 @@ class InsightPolicy:
 POLICY = InsightPolicy()
 
 
-def period_label(start: datetime) -> str:
-    """ISO week label ("2026-W47") of the week starting at `start`."""
-    iso = start.isocalendar()
+def period_label(start: datetime, timezone: str = "UTC") -> str:
+    """ISO week label ("2026-W47") of the week starting at `start`, read in the brand's timezone
+    (a Berlin week starts on Sunday 23:00 UTC: its label must come from the local Monday).
+    """
+    from zoneinfo import ZoneInfo
+
+    local = start.astimezone(ZoneInfo(timezone)) if start.tzinfo else start
+    iso = local.isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
 
 
@@ -94,7 +99,10 @@ def classify_pending(
     ]
     if not pending:
         return {"mentions": len(mentions), "classified": 0}
-    embeddings = ensure_embeddings(store, pending, analyzer.encoder)
+    from models.parallel import fanned_out  # Dask fan-out of the encoding when configured
+
+    encoder = fanned_out(analyzer.encoder, config.models.encoder, config.scale)
+    embeddings = ensure_embeddings(store, pending, encoder)
     preds = analyzer.predict([m.full_text for m in pending], embeddings=embeddings)
     classifier = _taxonomy(config, brand, analyzer.encoder)
     categories, cat_scores = classifier.predict(embeddings) if classifier else ([None] * len(pending), None)
@@ -169,7 +177,7 @@ def _load_week(
     vectors = ensure_embeddings(store, window, encoder)
     return _Week(
         brand=brand,
-        period=period_label(start),
+        period=period_label(start, brand.timezone),
         start=start,
         end=end,
         window=window,

@@ -116,3 +116,23 @@ def _encode_flow() -> Any:
 
 
 _FLOW: Any = None
+
+
+class FannedOutEncoder:
+    """An encoder whose `encode` fans out over the configured Dask cluster (same version and dim as
+    the local encoder, so stored embeddings are shared); used by the analyze flow's one pass.
+    """
+
+    def __init__(self, encoder: Any, cfg: EncoderConfig, scale: ScaleConfig) -> None:
+        self._encoder, self._cfg, self._scale = encoder, cfg, scale
+        self.version = encoder.version
+        self.dim = encoder.dim
+
+    def encode(self, texts: Sequence[str], **_: Any) -> np.ndarray:
+        """Encode `texts` on the cluster (rows in input order)."""
+        return encode_parallel(texts, self._cfg, self._scale)
+
+
+def fanned_out(encoder: Any, cfg: EncoderConfig, scale: ScaleConfig) -> Any:
+    """`encoder` itself, or a Dask fan-out of it when `scale.task_runner` is "dask"."""
+    return FannedOutEncoder(encoder, cfg, scale) if scale.task_runner == "dask" else encoder

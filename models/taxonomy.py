@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import yaml
 
+from ugcminer.config import read_yaml
 from ugcminer.errors import ConfigError
 
 OTHER = "other"
@@ -96,13 +96,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: taxonomy file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_taxonomy(data, source=str(path))
+    return parse_taxonomy(read_yaml(path), source=str(path))
 
 
 def parse_taxonomy(data: Any, source: str = "taxonomy") -> Taxonomy:

@@ -256,6 +256,13 @@ class Store:
         self._upsert(conn, schema.cursors, [row], ["brand", "source", "query"])
         return None
 
+    def cursor_times(self, brand: str, source: str) -> dict[str, datetime]:
+        """When each of the brand's cursors for `source` last moved, keyed by query."""
+        t = schema.cursors
+        q = select(t.c.query, t.c.updated_at).where(and_(t.c.brand == brand, t.c.source == source))
+        with self.engine.connect() as conn:
+            return {r.query: _aware(r.updated_at) for r in conn.execute(q)}
+
     def cursors(self, brand: str | None = None) -> dict[tuple[str, str, str], str]:
         """All cursors, keyed by (brand, source, query)."""
         t = schema.cursors
@@ -264,9 +271,7 @@ class Store:
             return {(r.brand, r.source, r.query): r.value for r in conn.execute(q)}
 
     # ---- embeddings -----------------------------------------------------------------------------
-    def get_embeddings(
-        self, items: Sequence[tuple[str, str]], encoder_version: str
-    ) -> dict[str, np.ndarray]:
+    def get_embeddings(self, items: Sequence[tuple[str, str]], encoder_version: str) -> dict[str, np.ndarray]:
         """Stored vectors for (mention_id, content_hash) pairs whose hash still matches."""
         t = schema.embeddings
         wanted = dict(items)
@@ -280,7 +285,10 @@ class Store:
         return out
 
     def put_embeddings(
-        self, rows: Sequence[tuple[str, str, np.ndarray]], encoder_version: str, conn: Connection | None = None
+        self,
+        rows: Sequence[tuple[str, str, np.ndarray]],
+        encoder_version: str,
+        conn: Connection | None = None,
     ) -> None:
         """Store (mention_id, content_hash, vector) rows for `encoder_version`."""
         if not rows:
@@ -326,7 +334,9 @@ class Store:
                     out[r.mention_id] = dict(r._mapping)
         return out
 
-    def add_quota(self, day: str, method: str, units: int, calls: int = 1, conn: Connection | None = None) -> None:
+    def add_quota(
+        self, day: str, method: str, units: int, calls: int = 1, conn: Connection | None = None
+    ) -> None:
         """Add spent YouTube quota units for `day` (Pacific date) and `method`."""
         if conn is None:
             with self.engine.begin() as tx:
@@ -347,33 +357,62 @@ class Store:
         with self.engine.connect() as conn:
             return {r.method: int(r.units) for r in conn.execute(select(t).where(t.c.day == day))}
 
-    def quarantine_item(self, source: str, stage: str, reason: str, payload: str | None = None,
-                        brand: str | None = None) -> None:
+    def quarantine_item(
+        self, source: str, stage: str, reason: str, payload: str | None = None, brand: str | None = None
+    ) -> None:
         """Keep a bad item aside (counted and shown in the report's coverage section)."""
         with self.engine.begin() as conn:
             conn.execute(
                 schema.quarantine.insert().values(
-                    brand=brand, source=source, stage=stage, reason=reason[:2000],
-                    payload=(payload or "")[:4000], created_at=now_utc(),
+                    brand=brand,
+                    source=source,
+                    stage=stage,
+                    reason=reason[:2000],
+                    payload=(payload or "")[:4000],
+                    created_at=now_utc(),
                 )
             )
 
-    def record_run(self, run_id: str, flow: str, brand: str, started_at: datetime, status: str,
-                   summary: dict[str, Any], finished_at: datetime | None = None) -> None:
+    def record_run(
+        self,
+        run_id: str,
+        flow: str,
+        brand: str,
+        started_at: datetime,
+        status: str,
+        summary: dict[str, Any],
+        finished_at: datetime | None = None,
+    ) -> None:
         """Store a flow run's summary."""
-        row = {"id": run_id, "flow": flow, "brand": brand, "started_at": started_at,
-               "finished_at": finished_at or now_utc(), "status": status, "summary": summary}
+        row = {
+            "id": run_id,
+            "flow": flow,
+            "brand": brand,
+            "started_at": started_at,
+            "finished_at": finished_at or now_utc(),
+            "status": status,
+            "summary": summary,
+        }
         with self.engine.begin() as conn:
             self._upsert(conn, schema.runs, [row], ["id"])
 
     # ---- helpers ---------------------------------------------------------------------------------
-    def _upsert(self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str],
-                exclude_update: set[str] | None = None) -> None:
+    def _upsert(
+        self,
+        conn: Connection,
+        table: Any,
+        rows: list[dict[str, Any]],
+        keys: list[str],
+        exclude_update: set[str] | None = None,
+    ) -> None:
         ins = _insert(conn, table).values(rows)
         skip = set(keys) | (exclude_update or set())
         updates = {c.name: ins.excluded[c.name] for c in table.columns if c.name not in skip}
-        stmt = ins.on_conflict_do_update(index_elements=keys, set_=updates) if updates else (
-            ins.on_conflict_do_nothing(index_elements=keys))
+        stmt = (
+            ins.on_conflict_do_update(index_elements=keys, set_=updates)
+            if updates
+            else (ins.on_conflict_do_nothing(index_elements=keys))
+        )
         conn.execute(stmt)
 
 
@@ -396,10 +435,13 @@ def _redact(url: str) -> str:
         return "<database url>"
 
 
-def _create_tables(engine: Engine, attempts: int = 3) -> None:
-    """`create_all`, retried: two processes opening a fresh store at once race between "no such table"
-    and CREATE TABLE, and the loser fails with "already exists" (the retry then finds the tables).
+def _create_tables(engine: Engine, attempts: int = 8) -> None:
+    """`create_all`, retried with a short pause: two processes opening a fresh store at once race
+    between "no such table" and CREATE TABLE (the loser fails with "already exists"), and on SQLite
+    switching a new file to WAL can meet "database is locked"; the retry then finds the tables.
     """
+    import time
+
     for attempt in range(1, attempts + 1):
         try:
             schema.metadata.create_all(engine)
@@ -407,6 +449,8 @@ def _create_tables(engine: Engine, attempts: int = 3) -> None:
         except SQLAlchemyError:
             if attempt == attempts:
                 raise
+            engine.dispose()
+            time.sleep(0.05 * attempt)
 
 
 def _make_engine(url: str) -> Engine:
@@ -423,7 +467,7 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True)
 
 

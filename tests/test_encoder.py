@@ -87,3 +87,9 @@ def test_encoder__builtin_adapter_changes_version_only_when_present(encoder):
     frozen = Encoder(adapter=None, threads=2) if adapter is not None else encoder
     assert (frozen.version != encoder.version) == (adapter is not None)
     assert Path(packaged_model_dir(), "model.safetensors").exists()
+
+
+def test_auto_backend__bf16_only_where_the_cpu_has_it() -> None:
+    from models.encoder import auto_backend, cpu_has_native_bf16
+
+    assert auto_backend() == ("torch-bf16" if cpu_has_native_bf16() else "torch")

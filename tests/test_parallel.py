@@ -87,3 +87,17 @@ def test_encode_parallel__thread_runner_and_empty_input(prefect_harness, texts, 
     scale = ScaleConfig(chunk_size=50)
     np.testing.assert_allclose(encode_parallel(texts, EncoderConfig(), scale), in_process, atol=1e-4)
     assert encode_parallel([], EncoderConfig(), scale).shape == (0, in_process.shape[1])
+
+
+def test_fanned_out__dask_config_wraps_the_encoder_keeping_its_version() -> None:
+    from models.parallel import FannedOutEncoder, fanned_out
+    from ugcminer.config import EncoderConfig, ScaleConfig
+
+    class _Enc:
+        version, dim = "enc@1", 4
+
+    enc = _Enc()
+    assert fanned_out(enc, EncoderConfig(), ScaleConfig()) is enc
+    wrapped = fanned_out(enc, EncoderConfig(), ScaleConfig(task_runner="dask", n_workers=2))
+    assert isinstance(wrapped, FannedOutEncoder)
+    assert (wrapped.version, wrapped.dim) == ("enc@1", 4)

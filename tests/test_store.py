@@ -14,8 +14,18 @@ T0 = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
 def _m(i: int, **kw) -> Mention:
-    base = dict(id=f"reddit:t3_{i}", source="reddit", kind="post", brand="Acme", native_id=f"t3_{i}",
-                title=f"title {i}", text=f"text {i}", created_at=T0 + timedelta(hours=i), fetched_at=T0, score=i)
+    base = dict(
+        id=f"reddit:t3_{i}",
+        source="reddit",
+        kind="post",
+        brand="Acme",
+        native_id=f"t3_{i}",
+        title=f"title {i}",
+        text=f"text {i}",
+        created_at=T0 + timedelta(hours=i),
+        fetched_at=T0,
+        score=i,
+    )
     base.update(kw)
     return Mention(**base)
 

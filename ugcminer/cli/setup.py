@@ -21,5 +21,7 @@ def init(
     if path.exists() and not force:
         raise ConfigError(f"{path}: already exists (use --force to overwrite)")
     path.write_text(EXAMPLE_CONFIG, encoding="utf-8")
-    typer.echo(f"Wrote {path}. Edit the brand section, set credentials in the environment, then run "
-               f"`ugcminer mine --config {path}`.")
+    typer.echo(
+        f"Wrote {path}. Edit the brand section, set credentials in the environment, then run "
+        f"`ugcminer mine --config {path}`."
+    )
