@@ -213,8 +213,9 @@ def _analysis_view(url: str) -> dict:
 
 @pytest.mark.slow
 def test_analyze__killed_mid_run_then_rerun_equals_a_clean_run(emu, zygote, tmp_path):
-    """`ugcminer analyze` (real console script) SIGKILLed as soon as its classification is stored
-    (embeddings and analyses commit together), before the week's insight is built; then re-run.
+    """`ugcminer analyze` (real console script) SIGKILLed as soon as its first embeddings, then its
+    first analyses are stored, and at fixed moments of its run; each time re-run to completion and
+    compared with a clean run.
     """
     import signal
     import sqlite3
@@ -241,15 +242,27 @@ def test_analyze__killed_mid_run_then_rerun_equals_a_clean_run(emu, zygote, tmp_
     assert analyze(clean_config, "an-clean.log").wait(600) == 0
     clean = _analysis_view(f"sqlite:///{tmp_path / 'an-clean.db'}")
     assert clean["analyses"] and clean["counts"]["period_insights"] == 1
-    for table in ("analyses",):
-        config = mined(f"an-{table}")
-        db = tmp_path / f"an-{table}.db"
-        proc = analyze(config, f"an-{table}.log")
-        while proc.poll() is None and rows(db, table) == 0:
-            time.sleep(0.05)
+    live = 0
+    points = [("rows", "embeddings"), ("rows", "analyses"), ("delay", 2.0), ("delay", 4.0), ("delay", 6.0)]
+    for kind, arg in points:
+        name = f"an-{kind}-{arg}"
+        config = mined(name)
+        db = tmp_path / f"{name}.db"
+        proc = analyze(config, f"{name}.log")
+        started = time.monotonic()
+        if kind == "rows":  # as soon as the first rows of `arg` are committed
+            while proc.poll() is None and rows(db, str(arg)) == 0:
+                time.sleep(0.05)
+        else:  # at a fixed moment (model loading, encoding, topics or insight, whatever runs then)
+            while proc.poll() is None and time.monotonic() - started < float(arg):
+                time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
-        assert proc.wait(60) == -9, f"analyze finished before its first {table} were stored"
+        code = proc.wait(60)
+        if kind == "rows":
+            assert code == -9, f"analyze finished before its first {arg} were stored"
+        live += code == -9
         partial = {t: rows(db, t) for t in ("embeddings", "analyses", "period_insights")}
-        assert analyze(config, f"an-{table}-2.log").wait(600) == 0
-        assert _analysis_view(f"sqlite:///{db}") == clean, f"killed once {table} appeared"
-        print(f"\nCRASH analyze: killed once {table} appeared (left {partial}); rerun equals the clean run")
+        assert analyze(config, f"{name}-2.log").wait(600) == 0
+        assert _analysis_view(f"sqlite:///{db}") == clean, f"killed at {kind} {arg}"
+        print(f"\nCRASH analyze: killed at {kind} {arg} (left {partial}); rerun equals the clean run")
+    print(f"\nCRASH analyze: {len(points)} kill points, {live} caught a live process, all survived")
