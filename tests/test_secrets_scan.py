@@ -99,7 +99,19 @@ def test_secrets__mine_report_and_errors_leak_no_credential(emu, tmp_path, pg_ur
     files = sorted(p for p in out.rglob("*") if p.is_file())
     assert {p.suffix for p in files} >= {".html", ".md", ".json", ".csv"}
 
+    # the Prefect artifacts' contents, built exactly as `publish_artifacts` builds them
+    from reports.artifacts import ARTIFACT_TABLES, safe_table, summary_markdown
+    from reports.build import generate_report
+
+    config = load_config(config_path)
+    _, built = generate_report(config, config.brands[0].name, as_of="2025-10-13", out=tmp_path / "r2")
+    tables = built.tables()
+    artifacts = summary_markdown(built, str(tmp_path / "r2" / "report.html")) + repr(
+        [safe_table(tables.get(name, [])) for name in ARTIFACT_TABLES]
+    )
+
     scanned = {
+        "artifacts": artifacts,
         "logs": "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records),
         "mine output": mined.stdout + mined.stderr,
         "refused output": refused.stdout + refused.stderr,  # its secret embeds the real one: echoing shows
