@@ -140,12 +140,28 @@ def test_cli_mine__inline_prints_the_summary(tmp_path: Path, corpus: Path) -> No
     assert "reddit   new " in result.output and "youtube  new " in result.output
 
 
-def test_cli_mine__without_config_or_credentials_points_to_demo(tmp_path: Path) -> None:
+def test_cli_mine__without_config_or_credentials_mines_the_bundled_demo(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REDDIT_", "YOUTUBE_"))}
     done = subprocess.run(
         [*UGCMINER, "mine", "--no-prefect"],
         cwd=tmp_path,
         env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "bundled demo corpus" in done.stderr and "Traceback" not in done.stderr
+    assert "Google: completed" in done.stdout
+    assert (tmp_path / "ugcminer-demo" / "ugcminer-demo.db").exists()
+
+
+def test_cli_mine__credentials_without_config_point_to_config_and_demo(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDDIT_", "YOUTUBE_"))}
+    done = subprocess.run(
+        [*UGCMINER, "mine", "--no-prefect"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO), "YOUTUBE_API_KEY": "k"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -14,6 +14,9 @@ from ugcminer.cli import app
 from ugcminer.config import DEFAULT_CONFIG_NAME, load_config
 from ugcminer.errors import ConfigError
 
+#: with none of these set and no config file, `ugcminer mine` mines the bundled demo (no credentials)
+CREDENTIAL_VARS = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "YOUTUBE_API_KEY")
+
 NO_CONFIG = (
     "no config file: pass --config FILE (write one with `ugcminer init`) and set the credentials it names, "
     "or run `ugcminer mine --demo` to mine the bundled demo corpus through the local emulator"
@@ -28,6 +31,15 @@ def _resolve_config(config: Path | None, demo: bool, workdir: Path) -> Path:
     if config is None:
         if Path(DEFAULT_CONFIG_NAME).exists():
             return Path(DEFAULT_CONFIG_NAME)
+        if not any(os.environ.get(var) for var in CREDENTIAL_VARS):
+            from flows.demo import write_demo_config
+
+            typer.secho(
+                "No config file and no credentials: mining the bundled demo corpus through the local "
+                f"emulator (as --demo; store in {workdir}/).",
+                err=True,
+            )
+            return write_demo_config(workdir)
         raise ConfigError(NO_CONFIG)
     return config
 
