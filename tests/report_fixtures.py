@@ -275,3 +275,17 @@ def store_insight(store: Store, insight: PeriodInsight) -> None:
     from store.insight_tables import write_period
 
     write_period(store, insight.brand, insight.period, [], [], insight.to_dict(), datetime.now(UTC))
+
+
+#: the report's sections, in reading order (ids of the HTML sections)
+REPORT_SECTIONS = (
+    "next-steps",
+    "emerging",
+    "headlines",
+    "topics",
+    "howto",
+    "gaps",
+    "creators",
+    "coverage",
+    "methods",
+)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_fixtures import BRAND, IMG, SCRIPT, WEEK, fill_store, make_insight
+from report_fixtures import BRAND, IMG, REPORT_SECTIONS, SCRIPT, WEEK, fill_store, make_insight
 
 from reports.assemble import assemble_report
 from reports.render import write_report
@@ -15,17 +15,7 @@ from store.db import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SECTIONS = (
-    "next-steps",
-    "emerging",
-    "headlines",
-    "topics",
-    "howto",
-    "gaps",
-    "creators",
-    "coverage",
-    "methods",
-)
+SECTIONS = REPORT_SECTIONS
 
 
 @pytest.fixture(scope="module")

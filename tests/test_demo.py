@@ -13,20 +13,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from report_fixtures import REPORT_SECTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 UGCMINER = [sys.executable, "-c", "from ugcminer.cli import main; main()"]
-SECTIONS = (
-    "next-steps",
-    "emerging",
-    "headlines",
-    "topics",
-    "howto",
-    "gaps",
-    "creators",
-    "coverage",
-    "methods",
-)
+SECTIONS = REPORT_SECTIONS
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

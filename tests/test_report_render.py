@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from report_fixtures import BRAND, FORMULA, IMG, JS_URL, SCRIPT, WEEK, fill_store, make_insight
+from report_fixtures import (
+    BRAND,
+    FORMULA,
+    IMG,
+    JS_URL,
+    REPORT_SECTIONS,
+    SCRIPT,
+    WEEK,
+    fill_store,
+    make_insight,
+)
 
 from reports.assemble import assemble_report, next_actions
 from reports.render import csv_cell, md_escape, md_link, render_html, render_markdown, safe_url, write_report
@@ -74,17 +84,7 @@ def test_render_html__user_text_escaped_and_self_contained(report):
     assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
     assert not re.search(r'(src|href)="https?://[^"]*\.(css|js)"', html) and "<link" not in html
     assert html.count("<svg") >= 3 + 2 * 3  # 3 trend charts + sparkline and sentiment bar per topic
-    for section in (
-        "next-steps",
-        "emerging",
-        "headlines",
-        "topics",
-        "howto",
-        "gaps",
-        "creators",
-        "coverage",
-        "methods",
-    ):
+    for section in REPORT_SECTIONS:
         assert f'id="{section}"' in html
     assert html.index('id="next-steps"') < html.index('id="emerging"') < html.index('id="headlines"')
     assert "@media print" in html
