@@ -101,8 +101,7 @@ def classify_task(config: Config, brand_name: str, week: IsoWeek) -> dict[str, A
     """Classify the brand's pending mentions."""
     store = Store(config.store_url())
     try:
-        with run_lock(store, "analyze-classify", brand_name):
-            return classify_step(store, config, config.brand(brand_name), week)
+        return classify_step(store, config, config.brand(brand_name), week)
     finally:
         store.close()
 
@@ -116,10 +115,9 @@ def insight_task(
     brand = config.brand(brand_name)
     started = now_utc()
     try:
-        with run_lock(store, "analyze-insight", brand.name):
-            insight = build_week_with_history(store, config, brand, week)
-            summary = _summary(brand, week, classified, insight)
-            record_analysis(store, brand, started, summary)
+        insight = build_week_with_history(store, config, brand, week)
+        summary = _summary(brand, week, classified, insight)
+        record_analysis(store, brand, started, summary)
     finally:
         store.close()
     return summary
@@ -134,9 +132,14 @@ def analyze_flow(
     config = load_config(config_path)
     brands = [config.brand(brand)] if brand else list(config.brands)
     out: dict[str, Any] = {}
-    for b in brands:
-        period = resolve_week(week, as_of, b.timezone)
-        classified = classify_task(config, b.name, period)
-        out[b.name] = insight_task(config, b.name, period, classified)
-        logger.info("%s %s: %s", b.name, period.label, out[b.name])
+    store = Store(config.store_url())
+    try:
+        for b in brands:
+            period = resolve_week(week, as_of, b.timezone)
+            with run_lock(store, "analyze", b.name):  # the same lock as `analyze_brand` (CLI)
+                classified = classify_task(config, b.name, period)
+                out[b.name] = insight_task(config, b.name, period, classified)
+            logger.info("%s %s: %s", b.name, period.label, out[b.name])
+    finally:
+        store.close()
     return out
