@@ -181,3 +181,73 @@ def fit_logistic(
     model = LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y)
     kind: Literal["softmax", "sigmoid"] = "softmax" if len(labels) > 2 else "sigmoid"
     return LinearHead(task, model.coef_.astype(np.float32), model.intercept_.astype(np.float32), kind, labels)
+
+
+def macro_f1_by_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Binary macro-F1 at every distinct threshold ``t`` (positive when ``score >= t``), vectorised.
+
+    Returns ``(thresholds, macro_f1)``, thresholds in decreasing order (every distinct score).
+    """
+    order = np.argsort(-scores, kind="stable")
+    ordered = scores[order]
+    pos = labels[order].astype(np.float64)
+    tp, fp = np.cumsum(pos), np.cumsum(1.0 - pos)
+    last = np.r_[ordered[1:] != ordered[:-1], True]
+    tp, fp, ordered = tp[last], fp[last], ordered[last]
+    fn, tn = pos.sum() - tp, (len(pos) - pos.sum()) - fp
+    f1_pos = 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12)
+    f1_neg = 2 * tn / np.maximum(2 * tn + fn + fp, 1e-12)
+    return ordered, (f1_pos + f1_neg) / 2
+
+
+def best_macro_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The score threshold maximising binary macro-F1 (the highest one on ties)."""
+    thresholds, f1 = macro_f1_by_threshold(scores, labels)
+    return float(thresholds[int(np.argmax(f1))])
+
+
+def dev_fold_cv(
+    fit_score: Any,
+    labels: np.ndarray,
+    train_idx: np.ndarray,
+    dev_idx: np.ndarray,
+    *,
+    folds: int = 5,
+    repeats: int = 10,
+    seed: int = 13,
+) -> dict[str, Any]:
+    """Repeated stratified k-fold over the **dev rows only**, every model also fitted on all train rows.
+
+    Used when the train rows' embeddings come from an encoder fine-tuned on those very labels (they are
+    memorised: out-of-fold scores on them are ~perfect), so only dev rows give honest estimates.
+    ``fit_score(fit_idx, score_idx)`` fits on rows `fit_idx` and returns scores (logits) for `score_idx`.
+    Per repeat: out-of-fold dev scores; each fold's rows are thresholded at the macro-F1-best threshold
+    of the *other* folds' out-of-fold scores (nested, so the figure is not tuned on the rows it scores).
+    Returns the mean/sd of that macro-F1 over repeats, the mean ROC AUC, and the pooled out-of-fold
+    scores (``oof``: (repeats, len(dev_idx))) for choosing the final threshold.
+    """
+    from sklearn.metrics import f1_score, roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    y_dev = labels[dev_idx]
+    oof = np.zeros((repeats, len(dev_idx)))
+    nested, aucs = [], []
+    for r in range(repeats):
+        fold_of = np.zeros(len(dev_idx), dtype=int)
+        split = StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(dev_idx, y_dev)
+        for k, (fit_part, score_part) in enumerate(split):
+            fit_idx = np.concatenate([train_idx, dev_idx[fit_part]])
+            oof[r, score_part] = fit_score(fit_idx, dev_idx[score_part])
+            fold_of[score_part] = k
+        pred = np.zeros(len(dev_idx), dtype=bool)
+        for k in range(folds):
+            other = fold_of != k
+            pred[~other] = oof[r, ~other] >= best_macro_f1_threshold(oof[r, other], y_dev[other])
+        nested.append(float(f1_score(y_dev, pred, average="macro")))
+        aucs.append(float(roc_auc_score(y_dev, oof[r])))
+    return {
+        "macro_f1": round(float(np.mean(nested)), 4),
+        "macro_f1_sd": round(float(np.std(nested)), 4),
+        "roc_auc": round(float(np.mean(aucs)), 4),
+        "oof": oof,
+    }
