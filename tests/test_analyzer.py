@@ -16,6 +16,7 @@ class CountingEncoder:
     def __init__(self, inner):
         self.inner, self.calls, self.texts = inner, 0, 0
         self.version, self.dim = inner.version, inner.dim
+        self.weights_version = inner.weights_version
 
     def encode(self, texts, **kwargs):
         self.calls += 1

@@ -51,6 +51,24 @@ def test_encoder__version_names_model_and_hash(encoder):
     assert encoder.dim == 384 and encoder.hf_model.config.model_type == "bert"
 
 
+def test_encoder_version__legacy_length_keeps_the_weights_version_others_differ():
+    from models.encoder import LEGACY_MAX_LENGTH, encoder_version
+
+    weights = "all-MiniLM-L6-v2@2ad92dbbb6"
+    assert encoder_version(weights, LEGACY_MAX_LENGTH) == weights
+    short, shorter = encoder_version(weights, 128), encoder_version(weights, 64)
+    assert len({weights, short, shorter}) == 3
+    name, digest = short.split("@")
+    assert name == "all-MiniLM-L6-v2" and len(digest) == 10
+
+
+def test_encoder__max_length_changes_version_not_weights_version(encoder):
+    other = 128 if encoder.max_length != 128 else 256
+    truncated = load_encoder(EncoderConfig(threads=2, max_length=other))
+    assert truncated.max_length == other
+    assert truncated.weights_version == encoder.weights_version and truncated.version != encoder.version
+
+
 def test_load_encoder__cached_per_config(encoder):
     assert load_encoder(EncoderConfig(threads=2)) is encoder
 

@@ -142,7 +142,10 @@ class EncoderConfig(_Strict):
     backend: Literal["auto", "torch", "onnx", "onnx-int8", "torch-bf16"] = "torch"
     batch_size: int = Field(64, ge=1)
     threads: int | None = None
-    max_length: int = Field(256, ge=8, description="tokens per text; longer texts are truncated")
+    # 128: what the adapter and heads were trained at (models.train.TrainPolicy.max_length); measured in
+    # bench/README.md against 256: no head loses accuracy and long Reddit posts cost less. Stored
+    # embeddings carry the truncation in the encoder version, so changing it re-encodes, never mixes.
+    max_length: int = Field(128, ge=8, description="tokens per text; longer texts are truncated")
     adapter: str | None = Field(
         "builtin", description="LoRA adapter merged at load: 'builtin' (packaged model only), a path, or none"
     )
