@@ -59,6 +59,13 @@ def test_peak_memory__sees_an_allocation() -> None:
     assert mem.mb > 64
 
 
+def test_split_spec__backend_with_optional_max_length() -> None:
+    from bench.analyze import split_spec
+
+    assert split_spec("onnx-int8:128") == ("onnx-int8", 128)
+    assert split_spec("torch") == ("torch", None)
+
+
 def test_real_texts__repeats_real_rows_deterministically() -> None:
     texts = real_texts(30)
     assert len(texts) == 30 and all(t.strip() for t in texts) and texts == real_texts(30)
