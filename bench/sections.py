@@ -7,6 +7,7 @@ is not available returns one row with the note ``skipped: not available``.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib.util
 import tempfile
 import threading
@@ -119,6 +120,8 @@ def topics(sizes: list[int], texts: list[str], embeddings: np.ndarray) -> list[R
             result = fit_topics(docs, emb, terms=["Google"])
             seconds = time.perf_counter() - start
         found = len(getattr(result, "topics", {}) or {})
+        del result, docs, emb  # a real run holds one fit: the previous size's model must not count
+        gc.collect()
         out.append(row("topics", f"fit_topics n={n}", seconds, "s", memory_mb=mem.mb, note=f"{found} topics"))
     return out
 
