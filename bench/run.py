@@ -98,9 +98,10 @@ def analyze(backends: list[str], sizes: Sizes, workdir: Path) -> list[dict[str, 
     after, _ = run_child(BASELINE, sizes.baseline, 0, workdir)  # load drifts: bracket the backends
     base = _mean_baseline(before, after)
     rows = [_analyze_row(base, "roberta-base random weights, sentiment only (baseline)", None, base["note"])]
-    reference = results.get("torch", ({}, {}))[1]
+    ref_name = next((b for b in results if b.partition(":")[0] == "torch"), None)  # torch or torch:<len>
+    reference = results[ref_name][1] if ref_name else {}
     for backend, (result, arrays) in results.items():
-        note = "reference" if backend == "torch" else compare(arrays, reference)
+        note = "reference" if backend == ref_name else compare(arrays, reference)
         rows.append(_analyze_row(result, f"{backend}: encoder + all heads", base.get("per_s"), note))
     return rows
 
