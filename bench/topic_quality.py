@@ -37,21 +37,33 @@ import numpy as np
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def airline() -> tuple[list[str], list[str]]:
+def held_out(texts: list[str], labels: list[str], everything: bool) -> tuple[list[str], list[str]]:
+    """The rows the topic encoder never trained on (its "test" split), or all rows with `everything`."""
+    from models.issue_encoder import issue_split
+    from models.preprocess import normalize_text
+    from models.topics import mask_text
+
+    if everything:
+        return texts, labels
+    keep = [i for i, t in enumerate(texts) if issue_split(normalize_text(mask_text(t))) == "test"]
+    return [texts[i] for i in keep], [labels[i] for i in keep]
+
+
+def airline(everything: bool = False) -> tuple[list[str], list[str]]:
     """Negative airline tweets with a complaint reason (not "Can't Tell")."""
     import pandas as pd
 
     d = pd.read_csv(SHARED / "twitter_airline_sentiment" / "Tweets_train.csv")
     d = d[(d.airline_sentiment == "negative") & d.negativereason.notna() & (d.negativereason != "Can't Tell")]
-    return d.text.astype(str).tolist(), d.negativereason.astype(str).tolist()
+    return held_out(d.text.astype(str).tolist(), d.negativereason.astype(str).tolist(), everything)
 
 
-def banking77() -> tuple[list[str], list[str]]:
+def banking77(everything: bool = False) -> tuple[list[str], list[str]]:
     """BANKING77 training queries and intents."""
     import pandas as pd
 
     d = pd.read_csv(SHARED / "banking77" / "train.csv")
-    return d.text.astype(str).tolist(), d.category.astype(str).tolist()
+    return held_out(d.text.astype(str).tolist(), d.category.astype(str).tolist(), everything)
 
 
 def from_file(path: Path, text_column: str, label_column: str) -> tuple[list[str], list[str]]:
@@ -62,12 +74,12 @@ def from_file(path: Path, text_column: str, label_column: str) -> tuple[list[str
     return [str(r.get(text_column) or "") for r in rows], [str(r.get(label_column)) for r in rows]
 
 
-def embed(texts: list[str], cache: Path) -> np.ndarray:
-    """Encode masked texts with the default encoder, cached by encoder version and content."""
+def embed(texts: list[str], cache: Path, encoder: object = None) -> np.ndarray:
+    """Encode masked texts with `encoder` (default: the main one), cached by encoder version and content."""
     from models.encoder import load_encoder
     from models.topics import mask_text
 
-    encoder = load_encoder()
+    encoder = encoder or load_encoder()
     masked = [mask_text(t) for t in texts]
     key = hashlib.sha1((encoder.version + "\x00".join(masked)).encode()).hexdigest()[:16]
     path = cache / f"{key}.npy"
@@ -79,16 +91,20 @@ def embed(texts: list[str], cache: Path) -> np.ndarray:
     return vectors
 
 
-def score(name: str, texts: list[str], labels: list[str], cache: Path) -> dict[str, object]:
+def score(
+    name: str, texts: list[str], labels: list[str], cache: Path, topic_encoder: bool = True
+) -> dict[str, object]:
     """Fit topics as `ugcminer topics` does and compare with `labels`."""
     from sklearn.metrics import normalized_mutual_info_score
 
     from models.encoder import load_encoder
+    from models.issue_encoder import load_topic_encoder
     from models.topics import fit_topics
 
     vectors = embed(texts, cache)
+    space = embed(texts, cache, load_topic_encoder()) if topic_encoder else None
     start = time.perf_counter()
-    result = fit_topics(texts, vectors, encode=load_encoder().encode)
+    result = fit_topics(texts, vectors, encode=load_encoder().encode, cluster_embeddings=space)
     seconds = time.perf_counter() - start
     examples = sorted(result.topics.values(), key=lambda t: -t.size)[:3]
     return {
@@ -146,14 +162,23 @@ def main() -> None:
     parser.add_argument("--label-column", default="label")
     parser.add_argument("--topics-output", type=Path, help="score this `ugcminer topics` output instead")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "ugcminer" / "topic_quality")
+    parser.add_argument(
+        "--all-rows", action="store_true", help="score every row, not only those the topic encoder held out"
+    )
+    parser.add_argument(
+        "--main-encoder", action="store_true", help="cluster with the main encoder (no topic encoder)"
+    )
     args = parser.parse_args()
     if args.topics_output:
         print_table([score_output(args.topics_output, args.label_column)])
         return
-    sets = {"airline": airline, "banking77": banking77}
+    sets = {
+        "airline" + ("" if args.all_rows else " (held out)"): lambda: airline(args.all_rows),
+        "banking77" + ("" if args.all_rows else " (held out)"): lambda: banking77(args.all_rows),
+    }
     if args.data:
         sets = {args.data.name: lambda: from_file(args.data, args.text_column, args.label_column)}
-    print_table([score(name, *load(), args.cache) for name, load in sets.items()])
+    print_table([score(name, *load(), args.cache, not args.main_encoder) for name, load in sets.items()])
 
 
 if __name__ == "__main__":

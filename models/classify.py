@@ -100,7 +100,8 @@ def classify_rows(
             index = valid[start : start + chunk_size]
             chunk = [texts[i] or "" for i in index]
             embeddings = _embed(chunk, encoder, cache)
-            for i, pred in zip(index, _predict_chunk(chunk, embeddings, analyzer, taxonomy), strict=True):
+            preds = _predict_chunk(chunk, embeddings, analyzer, taxonomy, getattr(encoder, "version", None))
+            for i, pred in zip(index, preds, strict=True):
                 predictions[i] = pred
             bar.advance(len(index))
     if cache is not None:
@@ -126,14 +127,18 @@ def _embed(texts: list[str], encoder: Any, cache: EmbeddingCache | None) -> np.n
 
 
 def _predict_chunk(
-    texts: list[str], embeddings: np.ndarray, analyzer: Analyzer | None, taxonomy: TaxonomyClassifier | None
+    texts: list[str],
+    embeddings: np.ndarray,
+    analyzer: Analyzer | None,
+    taxonomy: TaxonomyClassifier | None,
+    version: str | None,
 ) -> list[Row]:
     if analyzer is not None:
         out = _head_fields(analyzer.predict(texts, embeddings=embeddings))
     else:
         out = [{} for _ in texts]
     if taxonomy is not None:
-        labels, scores = taxonomy.predict(embeddings)
+        labels, scores = taxonomy.predict_texts(texts, embeddings, version)
         for row, label, score in zip(out, labels, scores, strict=True):
             row["category"] = label
             row["category_score"] = _round(score)

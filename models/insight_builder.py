@@ -75,13 +75,37 @@ def ensure_embeddings(store: Any, mentions: Sequence[Mention], encoder: Any) -> 
     return np.stack([found[m.id] for m in mentions]).astype(np.float32)
 
 
-def _taxonomy(config: Config, brand: BrandConfig, encoder: Any) -> Any:
+def _taxonomy(config: Config, brand: BrandConfig) -> Any:
+    """The brand's taxonomy classifier (in the topic encoder's space), or None without a taxonomy."""
     path = config.resolve_path(brand.taxonomy)
     if path is None:
         return None
-    from models.taxonomy import load_taxonomy, taxonomy_classifier
+    from models.taxonomy import load_taxonomy, taxonomy_classifier, taxonomy_encoder
 
+    encoder = taxonomy_encoder(config.models.encoder)
     return taxonomy_classifier(load_taxonomy(path), encoder, config.models.taxonomy_threshold)
+
+
+def _categorise(
+    store: Any,
+    brand: BrandConfig,
+    classifier: Any,
+    mentions: list[Mention],
+    embeddings: np.ndarray,
+    version: str,
+) -> tuple[list[str | None], Any]:
+    """Taxonomy categories of `mentions`: from their stored `embeddings` when the classifier shares the
+    main encoder, else from the masked-text vectors of its own encoder (stored; topics reuse them).
+    """
+    if classifier is None:
+        return [None] * len(mentions), None
+    if classifier.encoder_version == version:
+        return classifier.predict(embeddings)
+    from models.insight_stages import masked_vectors
+    from models.topics import brand_terms
+
+    terms = brand_terms(brand.name, brand.aliases)
+    return classifier.predict(masked_vectors(store, mentions, terms, classifier.encoder))
 
 
 def classify_pending(
@@ -104,8 +128,10 @@ def classify_pending(
     encoder = fanned_out(analyzer.encoder, config.models.encoder, config.scale)
     embeddings = ensure_embeddings(store, pending, encoder)
     preds = analyzer.predict([m.full_text for m in pending], embeddings=embeddings)
-    classifier = _taxonomy(config, brand, analyzer.encoder)
-    categories, cat_scores = classifier.predict(embeddings) if classifier else ([None] * len(pending), None)
+    classifier = _taxonomy(config, brand)
+    categories, cat_scores = _categorise(
+        store, brand, classifier, pending, embeddings, _encoder_version(analyzer.encoder)
+    )
     flags = {task: preds.flags(task) for task in ("complaint", "howto")}
     labels = preds.sentiment_labels()
     stamp = now_utc()
@@ -194,16 +220,24 @@ def build_insight(
     week_end: datetime,
     *,
     encoder: Any = None,
+    topic_encoder: Any = None,
     policy: InsightPolicy = POLICY,
     save: bool = True,
 ) -> PeriodInsight:
-    """Build (and, with `save`, store) the insight of `brand` for the week [week_start, week_end)."""
+    """Build (and, with `save`, store) the insight of `brand` for the week [week_start, week_end).
+
+    `topic_encoder` clusters the complaints (``models.issue_encoder``); an explicit `encoder` without
+    one is used for both.
+    """
     from models.encoder import load_encoder
     from models.insight_stages import howto_stage, kb_stage, topic_stage
+    from models.issue_encoder import load_topic_encoder
 
-    encoder = encoder or load_encoder(config.models.encoder)
+    if encoder is None:
+        encoder = load_encoder(config.models.encoder)
+        topic_encoder = topic_encoder or load_topic_encoder(config.models.encoder)
     week = _load_week(store, brand, week_start, week_end, encoder, policy)
-    topics = topic_stage(store, config, week, encoder, policy)
+    topics = topic_stage(store, config, week, encoder, policy, topic_encoder or encoder)
     ranked, item_topics = howto_stage(week, topics, policy)
     findings = kb_stage(store, config, week, encoder, topics, ranked, item_topics, policy)
     insight = PeriodInsight(
@@ -218,7 +252,11 @@ def build_insight(
         creators=findings.creators,
         topic_history=topics.history,
         notes=[*topics.notes, *findings.notes],
-        model_versions={"encoder": _encoder_version(encoder), "topics": topics.model_version},
+        model_versions={
+            "encoder": _encoder_version(encoder),
+            "topic_encoder": _encoder_version(topic_encoder or encoder),
+            "topics": topics.model_version,
+        },
     )
     if save:
         tables.write_period(

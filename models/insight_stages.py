@@ -27,7 +27,7 @@ from store import insight_tables as tables
 from store.db import content_hash
 from ugcminer.config import BrandConfig, Config
 
-TOPIC_MODEL_VERSION = "bertopic-0.17/umap-hdbscan/brand-masked"
+TOPIC_MODEL_VERSION = "bertopic-0.17/umap-hdbscan/brand-masked/issue-space"
 
 
 @dataclass
@@ -80,6 +80,10 @@ def _history(store: Any, brand: str, period: str) -> list[TopicSnapshot]:
     ]
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
 def _categories(
     config: Config, brand: BrandConfig, encoder: Any, centroids: dict[int, np.ndarray]
 ) -> dict[int, str]:
@@ -117,22 +121,36 @@ def masked_vectors(store: Any, complaints: list[Mention], terms: list[str], enco
     return np.stack([found[m.id] for m in complaints]).astype(np.float32)
 
 
-def _fit(store: Any, config: Config, week: Any, complaints: list[Mention], encoder: Any) -> TopicResult:
+def _fit(
+    store: Any, config: Config, week: Any, complaints: list[Mention], encoder: Any, topic_encoder: Any
+) -> tuple[TopicResult, np.ndarray]:
+    """The week's topics, and the complaints' vectors in the clustering space."""
     terms = brand_terms(week.brand.name, week.brand.aliases)
-    return fit_topics(
+    vectors = masked_vectors(store, complaints, terms, encoder)
+    space = vectors if topic_encoder is encoder else masked_vectors(store, complaints, terms, topic_encoder)
+    result = fit_topics(
         [m.full_text for m in complaints],
-        masked_vectors(store, complaints, terms, encoder),
+        vectors,
         terms=terms,
         encode=encoder.encode,
         params=TopicParams(seed=config.topics.seed),
         min_documents=config.topics.min_documents,
+        cluster_embeddings=space,
     )
+    return result, space
 
 
-def topic_stage(store: Any, config: Config, week: Any, encoder: Any, policy: Any) -> TopicStage:
-    """Fit the week's complaint topics and give them their stable ids, status and trend."""
+def topic_stage(
+    store: Any, config: Config, week: Any, encoder: Any, policy: Any, topic_encoder: Any = None
+) -> TopicStage:
+    """Fit the week's complaint topics and give them their stable ids, status and trend.
+
+    Complaints are clustered, and topics given a taxonomy category, in `topic_encoder`'s space (default
+    `encoder`); centroids, labels, week-to-week and knowledge-base matching use `encoder`'s.
+    """
     complaints = week.complaints()
-    result = _fit(store, config, week, complaints, encoder)
+    topic_encoder = topic_encoder or encoder
+    result, space = _fit(store, config, week, complaints, encoder, topic_encoder)
     history = _history(store, week.brand.name, week.period)
     known = latest_snapshots(history, before=week.period)
     next_id = max((s.topic_id for s in history), default=-1) + 1
@@ -140,7 +158,8 @@ def topic_stage(store: Any, config: Config, week: Any, encoder: Any, policy: Any
     mapping = match_topics(local, known, config.topics.match_similarity, next_id)
     prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
     seen = {s.topic_id for s in history if s.period < week.period}
-    categories = _categories(config, week.brand, encoder, {mapping[t]: c for t, c in local.items()})
+    in_space = {mapping[t]: _unit(space[result.assignments == t].mean(axis=0)) for t in result.topics}
+    categories = _categories(config, week.brand, topic_encoder, in_space)
     topics: dict[int, dict[str, Any]] = {}
     for local_id, topic in result.topics.items():
         stable = mapping[local_id]

@@ -160,9 +160,10 @@ class TaxonomyClassifier:
         self.threshold = float(threshold)
         self.policy = policy
         self.labels = taxonomy.names
+        self.encoder = encoder
         self.encoder_version = getattr(encoder, "version", "unknown")
         texts, targets = _training_texts(taxonomy)
-        embeddings = np.asarray(encoder.encode(texts), dtype=np.float32)
+        embeddings = self.embed(texts)
         self._descriptions = embeddings[: len(self.labels)]
         self._known = embeddings
         self._model = _fit(embeddings, targets, policy) if taxonomy.has_examples else None
@@ -184,6 +185,22 @@ class TaxonomyClassifier:
         proba = np.zeros((len(embeddings), len(self.labels)), dtype=np.float32)
         proba[:, self._model.classes_] = self._model.predict_proba(embeddings)
         return proba
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """`texts` in this classifier's space: its encoder on the text with @handles and URLs masked."""
+        from models.topics import mask_text
+
+        return np.asarray(self.encoder.encode([mask_text(t) or t for t in texts]), dtype=np.float32)
+
+    def predict_texts(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None, version: str | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        """Categories of `texts`: from `embeddings` when they were made by this classifier's encoder
+        (`version`), else from its own pass over the texts.
+        """
+        if embeddings is None or version != self.encoder_version:
+            embeddings = self.embed(texts)
+        return self.predict(embeddings)
 
     def predict(self, embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Category per row (``other`` below the threshold) and the best category's probability."""
@@ -207,6 +224,15 @@ def taxonomy_classifier(taxonomy: Taxonomy, encoder: SupportsEncode, threshold: 
     if key not in _FITTED:
         _FITTED[key] = TaxonomyClassifier(taxonomy, encoder, threshold)
     return _FITTED[key]
+
+
+def taxonomy_encoder(cfg: Any = None) -> Any:
+    """The encoder taxonomies classify with: the topic encoder (``models.issue_encoder``), trained to
+    tell customer issues apart; the main encoder where no topic encoder exists for the configured model.
+    """
+    from models.issue_encoder import load_topic_encoder
+
+    return load_topic_encoder(cfg)
 
 
 def _training_texts(taxonomy: Taxonomy) -> tuple[list[str], np.ndarray]:

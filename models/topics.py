@@ -4,6 +4,9 @@ The pipeline is BERTopic's composition of swappable stages; what runs is policy 
 
     embeddings of masked text (brand names, aliases, @handles, URLs out; `mask_text`); optionally
     brand-group directions projected out of unmasked embeddings (`term_directions`, `project_out`)
+      ├─ space:    clustering runs on `cluster_embeddings`: the masked text through the topic encoder
+      │            (`models.issue_encoder`, MiniLM + a LoRA adapter trained to tell customer issues
+      │            apart); centroids, labels and matching stay in the main encoder's space
       ├─ reduce:   UMAP 5d (cosine, seeded)                    identity below density_min_documents
       ├─ cluster:  HDBSCAN (min_cluster_size n//250, min_samples 5) agglomerative (average, cosine)
       ├─ outliers: reduce_outliers(strategy="embeddings") + update_topics; ≤ max_outlier_share left
@@ -266,8 +269,9 @@ def _representatives(
 
 
 def _fit_bertopic(
-    docs: list[str], emb: np.ndarray, terms: Sequence[str], p: TopicParams, small: bool
+    docs: list[str], emb: np.ndarray, terms: Sequence[str], p: TopicParams, small: bool, space: np.ndarray
 ) -> tuple[Any, list[int]]:
+    """Cluster `docs` in `space` (the clustering embeddings); topic embeddings are centroids in `emb`."""
     from bertopic import BERTopic
 
     reducer, cluster = _stages(len(docs), p, small)
@@ -281,15 +285,15 @@ def _fit_bertopic(
         calculate_probabilities=False,
         verbose=False,
     )
-    topics, _ = model.fit_transform(docs, embeddings=emb)
+    topics, _ = model.fit_transform(docs, embeddings=space)
     topics = [int(t) for t in topics]
     if small:  # agglomerative singletons are outliers, not topics
         sizes = {t: topics.count(t) for t in set(topics)}
         topics = [t if sizes[t] > 1 else -1 for t in topics]
         ids = {t: i for i, t in enumerate(sorted(set(topics) - {-1}))}
-        topics = _nearest_topic([ids.get(t, -1) for t in topics], emb, p)
+        topics = _nearest_topic([ids.get(t, -1) for t in topics], space, p)
     else:
-        topics = _reduce_outliers(model, docs, topics, emb, p)
+        topics = _reduce_outliers(model, docs, topics, space, p)
     if len(set(topics) - {-1}) == 0:
         return model, topics
     model.update_topics(docs, topics=topics, vectorizer_model=vectorizer, top_n_words=p.top_n_words)
@@ -306,11 +310,15 @@ def fit_topics(
     encode: Encode | None = None,
     params: TopicParams | None = None,
     min_documents: int = 20,
+    cluster_embeddings: np.ndarray | None = None,
 ) -> TopicResult:
     """Discover topics in `texts` using their stored `embeddings` (row-aligned).
 
     `terms` are brand names/aliases: masked out of topic words and, with `encode`, projected out of the
     embeddings so clusters follow the issue, not the brand. `encode` also ranks label phrases.
+    `cluster_embeddings` (row-aligned; default `embeddings`) is the space documents are clustered in:
+    the topic encoder's (``models.issue_encoder``); centroids, labels and representatives stay in the
+    space of `embeddings`, the one week-to-week matching and knowledge-base matching use.
     Below `min_documents` texts a note says there is too little data and a simple similarity grouping
     stands in for the topic model.
     """
@@ -323,8 +331,14 @@ def fit_topics(
     if n < 3:
         notes.append(f"Too little data: {n} complaint(s) this period; topics need at least {min_documents}.")
         return TopicResult(np.full(n, -1, dtype=int), {}, notes)
+    space = emb if cluster_embeddings is None else np.asarray(cluster_embeddings, dtype=np.float32)
+    if space.shape[0] != n:
+        raise ModelError(f"{n} texts but {space.shape[0]} clustering embeddings")
     if p.project_brand:
         emb = project_out(emb, term_directions(texts, emb, terms))
+        space = (
+            emb if cluster_embeddings is None else project_out(space, term_directions(texts, space, terms))
+        )
     docs = [mask_text(t, terms) or "(empty)" for t in texts]
     small = n < max(min_documents, p.density_min_documents)
     if n < min_documents:
@@ -333,10 +347,10 @@ def fit_topics(
             "complaints are grouped by similarity instead."
         )
     np.random.seed(p.seed)
-    model, topics = _fit_bertopic(docs, emb, terms, p, small)
+    model, topics = _fit_bertopic(docs, emb, terms, p, small, space)
     if not small and len(set(topics) - {-1}) == 0:
         notes.append("No clear topics found; complaints are grouped by similarity instead.")
-        model, topics = _fit_bertopic(docs, emb, terms, p, small=True)
+        model, topics = _fit_bertopic(docs, emb, terms, p, True, space)
     assignments = np.asarray(topics, dtype=int)
     return TopicResult(assignments, _describe(model, docs, emb, assignments, terms, encode, p), notes, model)
 
@@ -400,6 +414,14 @@ def summarize(result: TopicResult, texts: Sequence[str], max_text: int = 300) ->
     }
 
 
+def cluster_vectors(masked: Sequence[str], encoder: Any) -> np.ndarray | None:
+    """The masked texts in the topic encoder's space (``models.issue_encoder``); None if it is `encoder`."""
+    from models.issue_encoder import load_topic_encoder
+
+    topic_encoder = load_topic_encoder()
+    return None if topic_encoder is encoder else topic_encoder.encode(masked)
+
+
 def topics_for_file(
     input_path: Path,
     output: Path | None = None,
@@ -421,7 +443,12 @@ def topics_for_file(
     terms = brand_terms(mask[0], mask[1:]) if mask else []
     masked = [mask_text(t, terms) for t in texts]  # @handles, URLs and --mask terms out before encoding
     result = fit_topics(
-        texts, encoder.encode(masked), terms=terms, encode=encoder.encode, min_documents=min_documents
+        texts,
+        encoder.encode(masked),
+        terms=terms,
+        encode=encoder.encode,
+        min_documents=min_documents,
+        cluster_embeddings=cluster_vectors(masked, encoder),
     )
     out = output or input_path.with_name(f"{input_path.stem}.topics.jsonl")
     write_rows(

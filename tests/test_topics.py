@@ -18,6 +18,7 @@ from models.topics import (
     summarize,
     term_directions,
 )
+from ugcminer.errors import ModelError
 
 THEMES = {
     "battery": [
@@ -177,3 +178,22 @@ def test_topics_command__writes_every_row_in_order_with_topic_and_summary(tmp_pa
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["documents"] == len(texts) and summary["summary"][0]["representatives"]
     assert {r["topic_label"] for r in rows if r["topic_id"] >= 0} == {t["label"] for t in summary["summary"]}
+
+
+def test_fit_topics__clusters_in_the_cluster_space_and_describes_in_the_main_space() -> None:
+    rng = np.random.default_rng(0)
+    n = 60
+    groups = np.repeat([0, 1, 2], n // 3)
+    space = np.eye(3, 16, dtype=np.float32)[groups] + rng.normal(0, 0.05, (n, 16)).astype(np.float32)
+    space /= np.linalg.norm(space, axis=1, keepdims=True)
+    main = rng.normal(0, 1, (n, 16)).astype(np.float32)  # no structure: clusters must come from `space`
+    main /= np.linalg.norm(main, axis=1, keepdims=True)
+    names = np.array(["billing", "login", "shipping"])[groups]
+    texts = [f"{w} problem number {i}" for i, w in enumerate(names)]
+    result = fit_topics(texts, main, cluster_embeddings=space, params=TopicParams(seed=1))
+    assert normalized_mutual_info_score(groups, result.assignments) > 0.95
+    for topic_id, topic in result.topics.items():
+        members = main[result.assignments == topic_id].mean(axis=0)
+        assert np.allclose(topic.centroid, members / np.linalg.norm(members), atol=1e-5)
+    with pytest.raises(ModelError):
+        fit_topics(texts, main, cluster_embeddings=space[:10])

@@ -22,13 +22,13 @@ def models_config(config: Path | None) -> ModelsConfig:
     return load_config(config).models if config is not None else ModelsConfig()
 
 
-def _taxonomy(path: Path | None, encoder: object, cfg: ModelsConfig, threshold: float | None) -> object:
+def _taxonomy(path: Path | None, cfg: ModelsConfig, threshold: float | None) -> object:
     if path is None:
         return None
-    from models.taxonomy import load_taxonomy, taxonomy_classifier
+    from models.taxonomy import load_taxonomy, taxonomy_classifier, taxonomy_encoder
 
     cutoff = cfg.taxonomy_threshold if threshold is None else threshold
-    return taxonomy_classifier(load_taxonomy(path), encoder, cutoff)  # type: ignore[arg-type]
+    return taxonomy_classifier(load_taxonomy(path), taxonomy_encoder(cfg.encoder), cutoff)
 
 
 def _stderr(message: str) -> None:
@@ -61,7 +61,7 @@ def classify(
     require_column(rows, text_column, input_path)
     cfg = models_config(config)
     analyzer = load_analyzer(cfg)
-    classifier = _taxonomy(taxonomy, analyzer.encoder, cfg, threshold)
+    classifier = _taxonomy(taxonomy, cfg, threshold)
     result = classify_rows(
         rows, analyzer=analyzer, taxonomy=classifier, text_column=text_column, progress=True
     )  # type: ignore[arg-type]
@@ -132,17 +132,17 @@ def _classify_for(
     """Run the models `task` needs (the encoder alone for taxonomy, the analyzer otherwise); their version."""
     from models.classify import EmbeddingCache, classify_rows
 
-    if task == "taxonomy":
-        from models.encoder import load_encoder
+    if task == "taxonomy":  # one pass, by the encoder taxonomies classify with
+        from models.taxonomy import taxonomy_encoder
 
-        encoder, analyzer = load_encoder(cfg.encoder), None
+        encoder, analyzer = taxonomy_encoder(cfg.encoder), None
         version = encoder.version
     else:
         from models.analyzer import load_analyzer
 
         analyzer = load_analyzer(cfg)
         encoder, version = analyzer.encoder, analyzer.version
-    classifier = _taxonomy(taxonomy, encoder, cfg, None) if task == "taxonomy" else None
+    classifier = _taxonomy(taxonomy, cfg, None) if task == "taxonomy" else None
     cache = EmbeddingCache(cache_path, encoder.version) if cache_path else None
     result = classify_rows(
         rows,
