@@ -8,6 +8,11 @@ Texts go through exactly what `ugcminer topics` does (`models.topics.topics_for_
 URLs and --mask terms masked, the default encoder, `fit_topics` with default `TopicParams`).
 Embeddings are cached in `--cache` (keyed by encoder version and texts) so re-runs only re-cluster.
 
+By default only the rows the topic encoder (models.issue_encoder) never trained on are scored (its
+held-out 30 % split); --all-rows scores every row (partly in-sample), --main-encoder clusters with the
+main encoder instead of the topic encoder. The "exploration" figures below predate the topic encoder
+and are on all rows with the main encoder; current held-out figures are in models/README.md.
+
 Datasets (../shared/data, see its SOURCES.md):
   airline   Tweets_train.csv: negative tweets with a `negativereason` other than "Can't Tell" (5,567),
             every one naming an airline (@united, @SouthwestAir, ...). Goal NMI >= 0.35, <= 10% outliers.

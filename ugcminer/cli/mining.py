@@ -106,8 +106,13 @@ def emulator(
         )
     except ValueError as exc:
         raise ConfigError(f"--faults: {exc}") from None
-    base = emu.start()
-    typer.echo(f"Emulator serving {corpus} at {base}")
-    typer.echo(f"  praw: oauth_url={base} reddit_url={base} short_url={base}; YouTube: api_endpoint={base}")
-    typer.echo(f"  counters: {base}/_emulator/counters   (Ctrl-C to stop)")
-    serve_forever(emu)
+    try:  # a Ctrl-C that lands before serve_forever's own handler still stops the server cleanly
+        base = emu.start()
+        typer.echo(f"Emulator serving {corpus} at {base}")
+        typer.echo(
+            f"  praw: oauth_url={base} reddit_url={base} short_url={base}; YouTube: api_endpoint={base}"
+        )
+        typer.echo(f"  counters: {base}/_emulator/counters   (Ctrl-C to stop)")
+        serve_forever(emu)
+    except KeyboardInterrupt:
+        emu.stop()
