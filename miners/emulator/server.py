@@ -325,8 +325,26 @@ def endpoint_key(name: str, api: Any, req: EmuRequest) -> str:
     return f"{name}:{segment[0]}"
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def install_stop_handlers() -> None:
+    """Make Ctrl-C and SIGTERM raise KeyboardInterrupt in the main thread.
+
+    Explicit because a process started with SIGINT ignored (a background job of a non-interactive
+    shell, or the child of a process that ignores it) inherits that and would never stop on Ctrl-C.
+    """
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
 def serve_forever(emulator: Emulator, *, poll_s: float = 0.5) -> None:
-    """Block until Ctrl-C (for the CLI), then stop the emulator."""
+    """Block until Ctrl-C or SIGTERM (for the CLI), then stop the emulator."""
+    install_stop_handlers()
     emulator.start()
     try:
         while True:

@@ -96,7 +96,7 @@ def emulator(
     reddit_window: float = typer.Option(600.0, "--reddit-window", help="Reddit rate-limit window in seconds"),
 ) -> None:
     """Serve the local Reddit + YouTube API emulator until Ctrl-C."""
-    from miners.emulator.server import Emulator, serve_forever
+    from miners.emulator.server import Emulator, install_stop_handlers, serve_forever
 
     if not corpus.is_dir():
         raise ConfigError(f"--corpus {corpus}: not a folder (expected reddit/ and youtube/ JSON-lines files)")
@@ -106,7 +106,8 @@ def emulator(
         )
     except ValueError as exc:
         raise ConfigError(f"--faults: {exc}") from None
-    try:  # a Ctrl-C that lands before serve_forever's own handler still stops the server cleanly
+    install_stop_handlers()
+    try:  # a Ctrl-C that lands before serve_forever's loop still stops the server cleanly
         base = emu.start()
         typer.echo(f"Emulator serving {corpus} at {base}")
         typer.echo(
