@@ -22,7 +22,15 @@ from models.howto import Baselines, ScoredHowto, rank_howto, replies_by_target
 from models.insight import HowtoItem, KbGap, TopicSummary, WeakArticle
 from models.kb import Article, KbMatch, article_vectors, draft_outline, load_kb, match_articles
 from models.topic_tracking import TopicSnapshot, latest_snapshots, match_topics, topic_status, trend
-from models.topics import TopicParams, TopicResult, brand_terms, fit_topics, mask_text, save_topic_model
+from models.topics import (
+    TopicParams,
+    TopicResult,
+    brand_terms,
+    fit_topics,
+    mask_text,
+    save_topic_model,
+    topic_centroids,
+)
 from store import insight_tables as tables
 from store.db import content_hash
 from ugcminer.config import BrandConfig, Config
@@ -78,10 +86,6 @@ def _history(store: Any, brand: str, period: str) -> list[TopicSnapshot]:
         for r in tables.registry_rows(store, brand)
         if r["period"] != period
     ]
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 def _categories(
@@ -158,7 +162,7 @@ def topic_stage(
     mapping = match_topics(local, known, config.topics.match_similarity, next_id)
     prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
     seen = {s.topic_id for s in history if s.period < week.period}
-    in_space = {mapping[t]: _unit(space[result.assignments == t].mean(axis=0)) for t in result.topics}
+    in_space = {mapping[t]: c for t, c in topic_centroids(space, result.assignments).items()}
     categories = _categories(config, week.brand, topic_encoder, in_space)
     topics: dict[int, dict[str, Any]] = {}
     for local_id, topic in result.topics.items():

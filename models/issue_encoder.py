@@ -137,32 +137,18 @@ def topic_encoder_adapter(cfg: EncoderConfig | None) -> Path | None:
 
 
 def load_topic_encoder(cfg: EncoderConfig | None = None) -> Encoder:
-    """The encoder of the masked-text topic pass: base model + issue adapter (else the main encoder)."""
+    """The encoder of the masked-text topic pass: base model + issue adapter, at the length it was
+    trained at, in torch (else the main encoder); cached per config like the main one.
+    """
     from models.encoder import load_encoder
+    from ugcminer.config import EncoderConfig
 
+    cfg = cfg or EncoderConfig()
     adapter = topic_encoder_adapter(cfg)
     if adapter is None:
         return load_encoder(cfg)
-    return _topic_encoder(
-        cfg.model if cfg else PACKAGED_MODEL, cfg.batch_size if cfg else 64, cfg.threads if cfg else None
-    )
-
-
-_CACHE: dict[tuple[Any, ...], Encoder] = {}
-
-
-def _topic_encoder(model: str, batch_size: int, threads: int | None) -> Encoder:
-    key = (model, batch_size, threads)
-    if key not in _CACHE:
-        _CACHE[key] = Encoder(
-            model,
-            adapter=ISSUE_ADAPTER,
-            batch_size=batch_size,
-            max_length=128,
-            threads=threads,
-            name="all-MiniLM-L6-v2+issues",
-        )
-    return _CACHE[key]
+    update = {"adapter": str(adapter), "max_length": IssuePolicy.max_length, "backend": "torch"}
+    return load_encoder(cfg.model_copy(update=update))
 
 
 def score_sets(encoder: Encoder, sets: dict[str, Dataset], split: str = "test") -> dict[str, Any]:
@@ -229,7 +215,7 @@ def score(adapter: Path, sets: dict[str, Dataset] | None = None) -> dict[str, An
     from models.encoder import load_encoder
 
     sets = sets or load_issue_sets()
-    adapted = Encoder(PACKAGED_MODEL, adapter=adapter, max_length=128, name="all-MiniLM-L6-v2+issues")
+    adapted = Encoder(PACKAGED_MODEL, adapter=adapter, max_length=IssuePolicy.max_length)
     return {"issue_encoder": score_sets(adapted, sets), "main_encoder": score_sets(load_encoder(), sets)}
 
 

@@ -48,36 +48,28 @@ class _Cache:
     """Per text: the lower layers' output (unpadded) and the frozen model's normalised embedding."""
 
     def __init__(self, model: nn.Module, tok: Any, texts: list[str], split: int, max_length: int) -> None:
-        self.hidden: list[torch.Tensor] = []
         ids = tok(texts, truncation=True, max_length=max_length)["input_ids"]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        slots: list[torch.Tensor | None] = [None] * len(ids)
-        ref = torch.zeros(len(ids), model.config.hidden_size)
+        self.hidden: list[torch.Tensor] = [torch.empty(0)] * len(ids)
+        self.frozen = torch.zeros(len(ids), model.config.hidden_size)
         n_layers = model.config.num_hidden_layers
         with torch.inference_mode():
             for start in range(0, len(order), 256):
                 batch = order[start : start + 256]
                 padded = tok.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
                 mask = padded["attention_mask"]
-                hidden = model.embeddings(input_ids=padded["input_ids"])
-                low = _run_layers(model, range(split), hidden, mask)
+                low = _run_layers(model, range(split), model.embeddings(input_ids=padded["input_ids"]), mask)
                 top = _run_layers(model, range(split, n_layers), low, mask)
-                ref[batch] = nn.functional.normalize(mean_pool(top, mask), dim=-1)
+                self.frozen[batch] = nn.functional.normalize(mean_pool(top, mask), dim=-1)
                 for row, i in enumerate(batch):
-                    slots[i] = low[row, : int(mask[row].sum())].clone()
-        self.hidden = [s for s in slots if s is not None]
-        self.frozen = ref
+                    self.hidden[i] = low[row, : int(mask[row].sum())].clone()
 
     def batch(self, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Padded lower-layer states, attention mask and frozen embeddings of rows `idx`."""
-        longest = max(len(self.hidden[i]) for i in idx)
-        dim = self.hidden[idx[0]].shape[1]
-        hidden = torch.zeros(len(idx), longest, dim)
-        mask = torch.zeros(len(idx), longest, dtype=torch.long)
-        for row, i in enumerate(idx):
-            n = len(self.hidden[i])
-            hidden[row, :n] = self.hidden[i]
-            mask[row, :n] = 1
+        seqs = [self.hidden[i] for i in idx]
+        hidden = nn.utils.rnn.pad_sequence(seqs, batch_first=True)
+        lengths = torch.tensor([len(s) for s in seqs])
+        mask = (torch.arange(hidden.shape[1])[None, :] < lengths[:, None]).long()
         return hidden, mask, self.frozen[idx]
 
 

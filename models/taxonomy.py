@@ -9,8 +9,10 @@ YAML format::
 
 Method (measured on BANKING77, see models/README.md): every category contributes its examples and one
 "description" text (the description, else its name made readable). All are embedded once per taxonomy
-and encoder version by the shared encoder. With examples, a multinomial logistic regression on those
-embeddings scores each text's stored embedding (no second encoder pass); with descriptions only, a
+and encoder version by the classifier's encoder: the topic encoder (`taxonomy_encoder`), @handles and
+URLs masked. With examples, a multinomial logistic regression on those embeddings scores each text's
+embedding by that encoder (stored embeddings are reused when they are that encoder's, see
+`TaxonomyClassifier.predict_texts`, else the texts get that pass); with descriptions only, a
 temperature softmax over cosine similarity to the description embeddings. A best score below the
 threshold (config ``models.taxonomy_threshold``), or a text far from every example and description
 (cosine below ``TaxonomyPolicy.min_similarity``: off-topic), gives the category ``other``.

@@ -243,7 +243,8 @@ def _nearest_topic(topics: list[int], emb: np.ndarray, p: TopicParams) -> list[i
     return labels.tolist()
 
 
-def _centroids(emb: np.ndarray, assignments: np.ndarray) -> dict[int, np.ndarray]:
+def topic_centroids(emb: np.ndarray, assignments: np.ndarray) -> dict[int, np.ndarray]:
+    """Each topic's unit-length mean of `emb` rows (unassigned rows left out)."""
     out = {}
     for topic_id in sorted(set(assignments.tolist()) - {-1}):
         vec = emb[assignments == topic_id].mean(axis=0)
@@ -364,7 +365,7 @@ def _describe(
     encode: Encode | None,
     p: TopicParams,
 ) -> dict[int, Topic]:
-    centroids = _centroids(emb, assignments)
+    centroids = topic_centroids(emb, assignments)
     if not centroids:
         return {}
     words = {t: [w for w, _ in (model.get_topic(t) or [])][: p.top_n_words] for t in centroids}
