@@ -150,8 +150,9 @@ class Encoder:
             digest = hashlib.sha1((digest + _file_digest([adapter])).encode()).hexdigest()
         default_name = "all-MiniLM-L6-v2" if model == PACKAGED_MODEL else model.rstrip("/").split("/")[-1]
         self.name = name or default_name
-        self.weights_version = f"{self.name}@{digest[:10]}"  # the weights alone: what the heads were trained on
-        self.version = encoder_version(self.weights_version, max_length)  # the embeddings: weights + truncation
+        # the weights alone (what the heads were trained on), and the embeddings (weights + truncation)
+        self.weights_version = f"{self.name}@{digest[:10]}"
+        self.version = encoder_version(self.weights_version, max_length)
         self.dim = int(self.hf_model.config.hidden_size)
         self.batch_size = batch_size
         self.max_length = max_length
