@@ -86,7 +86,8 @@ def embed(texts: list[str], cache: Path, encoder: object = None) -> np.ndarray:
 
     encoder = encoder or load_encoder()
     masked = [mask_text(t) for t in texts]
-    key = hashlib.sha1((encoder.version + "\x00".join(masked)).encode()).hexdigest()[:16]
+    version = getattr(encoder, "variant_version", encoder.version)  # int8 and fp32 cached apart
+    key = hashlib.sha1((version + "\x00".join(masked)).encode()).hexdigest()[:16]
     path = cache / f"{key}.npy"
     if path.exists():
         return np.load(path)
@@ -97,7 +98,12 @@ def embed(texts: list[str], cache: Path, encoder: object = None) -> np.ndarray:
 
 
 def score(
-    name: str, texts: list[str], labels: list[str], cache: Path, topic_encoder: bool = True
+    name: str,
+    texts: list[str],
+    labels: list[str],
+    cache: Path,
+    topic_encoder: bool = True,
+    backend: str = "torch",
 ) -> dict[str, object]:
     """Fit topics as `ugcminer topics` does and compare with `labels`."""
     from sklearn.metrics import normalized_mutual_info_score
@@ -107,7 +113,9 @@ def score(
     from models.topics import fit_topics
 
     vectors = embed(texts, cache)
-    space = embed(texts, cache, load_topic_encoder()) if topic_encoder else None
+    from ugcminer.config import EncoderConfig
+
+    space = embed(texts, cache, load_topic_encoder(EncoderConfig(backend=backend))) if topic_encoder else None
     start = time.perf_counter()
     result = fit_topics(texts, vectors, encode=load_encoder().encode, cluster_embeddings=space)
     seconds = time.perf_counter() - start
@@ -173,6 +181,9 @@ def main() -> None:
     parser.add_argument(
         "--main-encoder", action="store_true", help="cluster with the main encoder (no topic encoder)"
     )
+    parser.add_argument(
+        "--backend", default="torch", help="the topic encoder's backend (models.encoder.backend)"
+    )
     args = parser.parse_args()
     if args.topics_output:
         print_table([score_output(args.topics_output, args.label_column)])
@@ -183,7 +194,9 @@ def main() -> None:
     }
     if args.data:
         sets = {args.data.name: lambda: from_file(args.data, args.text_column, args.label_column)}
-    print_table([score(name, *load(), args.cache, not args.main_encoder) for name, load in sets.items()])
+    print_table(
+        [score(name, *load(), args.cache, not args.main_encoder, args.backend) for name, load in sets.items()]
+    )
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ def topic_encoder_adapter(cfg: EncoderConfig | None) -> Path | None:
 
 def load_topic_encoder(cfg: EncoderConfig | None = None) -> Encoder:
     """The encoder of the masked-text topic pass: base model + issue adapter, at the length it was
-    trained at, in torch (else the main encoder); cached per config like the main one.
+    trained at, on `cfg`'s backend (else the main encoder); cached per config like the main one.
     """
     from models.encoder import load_encoder
     from ugcminer.config import EncoderConfig
@@ -147,7 +147,7 @@ def load_topic_encoder(cfg: EncoderConfig | None = None) -> Encoder:
     adapter = topic_encoder_adapter(cfg)
     if adapter is None:
         return load_encoder(cfg)
-    update = {"adapter": str(adapter), "max_length": IssuePolicy.max_length, "backend": "torch"}
+    update = {"adapter": str(adapter), "max_length": IssuePolicy.max_length}
     return load_encoder(cfg.model_copy(update=update))
 
 

