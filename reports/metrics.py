@@ -86,16 +86,16 @@ class Headline:
 
 
 def _rows(store: Store, brand: str, since: datetime, until: datetime) -> list[Any]:
-    m, a = schema.mentions, schema.analyses
+    m, a, b = schema.mentions, schema.analyses, schema.mention_brands
     q = (
         select(m.c.source, m.c.created_at, a.c.sentiment, a.c.complaint, a.c.mention_id)
-        .select_from(m.outerjoin(a, a.c.mention_id == m.c.id))
+        .select_from(m.join(b, b.c.mention_id == m.c.id).outerjoin(a, a.c.mention_id == m.c.id))
         .where(
             and_(
-                m.c.brand == brand,
+                b.c.brand == brand,
                 m.c.created_at >= since,
                 m.c.created_at < until,
-                m.c.is_official.is_(False),
+                b.c.is_official.is_(False),
                 m.c.is_deleted.is_(False),
             )
         )

@@ -24,6 +24,8 @@ from store.tables import all_tables  # noqa: F401  (registers feature tables on 
 from ugcminer.errors import StoreError
 
 _MENTION_COLUMNS = [c.name for c in schema.mentions.columns]
+# per brand: a mention's `mentions` row holds the first brand's; `mention_brands` holds each brand's
+_FIRST_BRAND_FIELDS = ("brand", "matched_alias", "is_official")
 
 
 def content_hash(title: str | None, text: str | None) -> str:
@@ -139,32 +141,53 @@ class Store:
             with self.engine.begin() as tx:
                 return self.upsert_mentions(mentions, cursor, tx)
         # de-duplicate within the batch (last wins)
-        by_id = {m.id: m for m in mentions}
+        by_key = {(m.id, m.brand): m for m in mentions}
+        by_id = {m.id: m for m in by_key.values()}
+        brands: dict[str, set[str]] = {}
+        for mention_id, brand in by_key:
+            brands.setdefault(mention_id, set()).add(brand)
         rows = [mention_row(m) for m in by_id.values()]
         existing: dict[str, dict[str, Any]] = {}
+        linked: set[tuple[str, str]] = set()
         ids = list(by_id)
+        links = schema.mention_brands
         for chunk in _chunks(ids, 500):
             for r in conn.execute(select(schema.mentions).where(schema.mentions.c.id.in_(chunk))):
                 existing[r.id] = dict(r._mapping)
-        new = updated = unchanged = 0
+            for r in conn.execute(
+                select(links.c.mention_id, links.c.brand).where(links.c.mention_id.in_(chunk))
+            ):
+                linked.add((r.mention_id, r.brand))
+        updated = unchanged = 0  # per (mention, brand): a mention new to a brand is new for it
         stamp = now_utc()
         to_write = []
         for row in rows:
             old = existing.get(row["id"])
             if old is None:
                 row["first_seen_at"] = stamp
-                new += 1
                 to_write.append(row)
                 continue
             row["first_seen_at"] = _aware(old["first_seen_at"])
-            changed = any(old.get(f) != row.get(f) for f in (*METRIC_FIELDS, "content_hash", "is_deleted"))
-            if changed:
-                updated += 1
-            else:
-                unchanged += 1
+            # the row keeps the brand that stored it first; other brands are linked below
+            row.update({k: old[k] for k in _FIRST_BRAND_FIELDS})
             to_write.append(row)
+            changed = any(old.get(f) != row.get(f) for f in (*METRIC_FIELDS, "content_hash", "is_deleted"))
+            known = sum(1 for brand in brands[row["id"]] if (row["id"], brand) in linked)
+            updated, unchanged = updated + known * changed, unchanged + known * (not changed)
+        new = sum(1 for k in by_key if k not in linked)
         if to_write:
             self._upsert(conn, schema.mentions, to_write, ["id"], exclude_update={"first_seen_at"})
+            link_rows = [
+                {
+                    "mention_id": m.id, "brand": m.brand, "matched_alias": m.matched_alias,
+                    "is_official": m.is_official, "first_seen_at": stamp,
+                }
+                for m in by_key.values()
+            ]  # fmt: skip
+            for chunk in _chunks(link_rows, 500):
+                self._upsert(
+                    conn, links, list(chunk), ["mention_id", "brand"], exclude_update={"first_seen_at"}
+                )
         if cursor is not None:
             self.set_cursor(cursor, conn=conn)
         return UpsertResult(new=new, updated=updated, unchanged=unchanged)
@@ -181,10 +204,10 @@ class Store:
         include_deleted: bool = False,
     ) -> list[Mention]:
         """Mentions filtered by brand, creation time [since, until), source and kind."""
-        t = schema.mentions
+        t, links = schema.mentions, schema.mention_brands
         conds = []
         if brand is not None:
-            conds.append(t.c.brand == brand)
+            conds.append(links.c.brand == brand)
         if since is not None:
             conds.append(t.c.created_at >= since)
         if until is not None:
@@ -195,14 +218,21 @@ class Store:
             conds.append(t.c.kind.in_(list(kinds)))
         if not include_deleted:
             conds.append(t.c.is_deleted.is_(False))
+        if brand is None:
+            base = select(t)
+        else:  # the brand's own alias and official flag replace the row's (first brand's) values
+            own = [c for c in t.columns if c.name not in _FIRST_BRAND_FIELDS]
+            base = select(*own, *(links.c[f] for f in _FIRST_BRAND_FIELDS)).join(
+                links, links.c.mention_id == t.c.id
+            )
         out: list[Mention] = []
         with self.engine.connect() as conn:
             if ids is not None:
                 for chunk in _chunks(list(ids), 500):
-                    q = select(t).where(and_(t.c.id.in_(chunk), *conds)).order_by(t.c.created_at, t.c.id)
+                    q = base.where(and_(t.c.id.in_(chunk), *conds)).order_by(t.c.created_at, t.c.id)
                     out.extend(row_to_mention(r) for r in conn.execute(q))
                 return out
-            q = select(t).where(and_(*conds)).order_by(t.c.created_at, t.c.id)
+            q = base.where(and_(*conds)).order_by(t.c.created_at, t.c.id)
             return [row_to_mention(r) for r in conn.execute(q)]
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
@@ -229,7 +259,8 @@ class Store:
         """How many mentions are stored (for a brand)."""
         q = select(func.count()).select_from(schema.mentions)
         if brand is not None:
-            q = q.where(schema.mentions.c.brand == brand)
+            links = schema.mention_brands
+            q = select(func.count()).select_from(links).where(links.c.brand == brand)
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
@@ -445,12 +476,27 @@ def _create_tables(engine: Engine, attempts: int = 8) -> None:
     for attempt in range(1, attempts + 1):
         try:
             schema.metadata.create_all(engine)
+            _link_legacy_mentions(engine)
             return
         except SQLAlchemyError:
             if attempt == attempts:
                 raise
             engine.dispose()
             time.sleep(0.05 * attempt)
+
+
+def _link_legacy_mentions(engine: Engine) -> None:
+    """Link every mention to its row's brand once, in a store written before `mention_brands`
+    existed (the link table is empty while mentions are not); a no-op afterwards.
+    """
+    t, links = schema.mentions, schema.mention_brands
+    with engine.begin() as conn:
+        if conn.execute(select(links.c.mention_id).limit(1)).first() is not None:
+            return
+        if conn.execute(select(t.c.id).limit(1)).first() is None:
+            return
+        cols = [t.c.id, t.c.brand, t.c.matched_alias, t.c.is_official, t.c.first_seen_at]
+        conn.execute(links.insert().from_select([c.name for c in links.columns], select(*cols)))
 
 
 def _make_engine(url: str) -> Engine:

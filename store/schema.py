@@ -56,6 +56,21 @@ mentions = Table(
     Index("ix_mentions_thread", "thread_id"),
 )
 
+# Which brands a mention belongs to: one post can name two configured brands (a comparison, a
+# competitor), and each brand must see it with its own matched alias and official flag. The
+# `mentions` row keeps the content once (and the first brand's values in its own brand columns);
+# every query by brand goes through this table.
+mention_brands = Table(
+    "mention_brands",
+    metadata,
+    Column("mention_id", String(200), primary_key=True),
+    Column("brand", String(200), primary_key=True),
+    Column("matched_alias", String(200)),
+    Column("is_official", Boolean, nullable=False, default=False),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Index("ix_mention_brands_brand", "brand"),
+)
+
 cursors = Table(
     "cursors",
     metadata,

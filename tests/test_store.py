@@ -49,6 +49,40 @@ def test_store__round_trips_a_mention_exactly(store_url: str) -> None:
     assert store.mentions("Acme")[0] == m
 
 
+def test_store__a_mention_of_two_brands_belongs_to_both(store_url: str) -> None:
+    store = Store(store_url)
+    acme = _m(4, matched_alias="acme", text="acme vs globex, which one?")
+    globex = _m(
+        4, brand="Globex", matched_alias="globex", text="acme vs globex, which one?", is_official=True
+    )
+    first, second = store.upsert_mentions([acme]), store.upsert_mentions([globex])
+    again = store.upsert_mentions([acme, globex])
+    assert (first.new, second.new, again.new, again.unchanged) == (1, 1, 0, 2)
+    (as_acme,) = store.mentions("Acme")
+    (as_globex,) = store.mentions("Globex")
+    assert as_acme == acme and as_globex == globex  # each with its own alias and official flag
+    assert store.count_mentions("Acme") == store.count_mentions("Globex") == 1
+    assert store.count_mentions() == 1  # the content is stored once
+    store.upsert_mentions([_m(4, brand="Globex", matched_alias="globex", text="edited", is_official=True)])
+    assert [m.text for m in store.mentions("Acme")] == ["edited"]  # and refreshed for both
+    assert store.mentions("Nobody") == []
+
+
+def test_store__a_store_from_before_brand_links_is_linked_on_open(store_url: str) -> None:
+    from sqlalchemy import delete
+
+    from store import schema
+
+    store = Store(store_url)
+    store.upsert_mentions([_m(5), _m(6, brand="Globex")])
+    with store.begin() as conn:  # as a store written by an earlier version looks
+        conn.execute(delete(schema.mention_brands))
+    assert store.mentions("Acme") == []
+    reopened = Store(store_url)
+    assert [m.id for m in reopened.mentions("Acme")] == ["reddit:t3_5"]
+    assert [m.id for m in reopened.mentions("Globex")] == ["reddit:t3_6"]
+
+
 def test_store__cursor_advances_with_its_batch_in_one_transaction(store_url: str) -> None:
     store = Store(store_url)
     bad = _m(5).replace(text=None)  # violates NOT NULL: the whole batch must roll back
