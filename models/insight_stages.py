@@ -89,17 +89,23 @@ def _history(store: Any, brand: str, period: str) -> list[TopicSnapshot]:
 
 
 def _categories(
-    config: Config, brand: BrandConfig, encoder: Any, centroids: dict[int, np.ndarray]
-) -> dict[int, str]:
+    config: Config, brand: BrandConfig, encoder: Any, centroids: dict[int, np.ndarray], space: np.ndarray
+) -> tuple[dict[int, str], list[str | None]]:
+    """Categories of the topics (from their centroids) and of the complaints (rows of `space`), by this
+    brand's current taxonomy in `encoder`'s space; nothing without a taxonomy. The complaints' are
+    computed here rather than read from their analyses, whose category is the taxonomy of the brand
+    that analysed them first (a mention can belong to two brands) as it was then.
+    """
     path = config.resolve_path(brand.taxonomy)
-    if path is None or not centroids:
-        return {}
+    if path is None:
+        return {}, [None] * len(space)
     from models.taxonomy import load_taxonomy, taxonomy_classifier
 
     classifier = taxonomy_classifier(load_taxonomy(path), encoder, config.models.taxonomy_threshold)
     ids = sorted(centroids)
-    labels, _ = classifier.predict(np.stack([centroids[i] for i in ids]))
-    return dict(zip(ids, labels, strict=True))
+    labels = classifier.predict(np.stack([centroids[i] for i in ids]))[0] if ids else []
+    rows = classifier.predict(space)[0] if len(space) else []
+    return dict(zip(ids, labels, strict=True)), list(rows)
 
 
 def masked_vectors(store: Any, complaints: list[Mention], terms: list[str], encoder: Any) -> np.ndarray:
@@ -163,7 +169,8 @@ def topic_stage(
     prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
     seen = {s.topic_id for s in history if s.period < week.period}
     in_space = {mapping[t]: c for t, c in topic_centroids(space, result.assignments).items()}
-    categories = _categories(config, week.brand, topic_encoder, in_space)
+    categories, per_row = _categories(config, week.brand, topic_encoder, in_space, space)
+    complaint_category = {m.id: c for m, c in zip(complaints, per_row, strict=True)}
     topics: dict[int, dict[str, Any]] = {}
     for local_id, topic in result.topics.items():
         stable = mapping[local_id]
@@ -171,7 +178,7 @@ def topic_stage(
         topics[stable] = {
             "topic_id": stable, "label": topic.label, "words": topic.words, "size": topic.size,
             "prev_size": prev.get(stable, 0), "status": topic_status(topic.size, prev.get(stable, 0), stable in seen, config.topics),
-            "category": categories.get(stable) or _common_category(week, ids), "mention_ids": ids,
+            "category": categories.get(stable) or _common_category(complaint_category, ids), "mention_ids": ids,
             "representatives": [complaints[i] for i in topic.representatives], "centroid": topic.centroid,
         }  # fmt: skip
     for stable, size in prev.items():  # topics that disappeared this week
@@ -207,7 +214,7 @@ def topic_stage(
             {
                 "mention_id": m.id,
                 "topic_id": int(mapping.get(int(a), -1)) if a >= 0 else -1,
-                "category": (week.analyses.get(m.id) or {}).get("category"),
+                "category": complaint_category.get(m.id),
             }
             for m, a in zip(complaints, result.assignments, strict=True)
         ],  # fmt: skip
@@ -216,8 +223,8 @@ def topic_stage(
     )
 
 
-def _common_category(week: Any, ids: list[str]) -> str | None:
-    cats = Counter(c for i in ids if (c := (week.analyses.get(i) or {}).get("category")))
+def _common_category(categories: dict[str, str | None], ids: list[str]) -> str | None:
+    cats = Counter(c for i in ids if (c := categories.get(i)))
     return cats.most_common(1)[0][0] if cats else None
 
 

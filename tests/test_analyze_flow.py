@@ -174,3 +174,48 @@ def test_analyze_brand__topics_keep_ids_new_ones_flagged_and_rerun_changes_nothi
 
     small = analyze_brand(config, brand, W48, store=store)
     assert any("Too little data" in n for n in small["notes"])
+
+
+@pytest.mark.slow
+def test_analyze_brand__a_mention_of_two_brands_gets_each_brands_categories(
+    tmp_path: Path, prefect_harness
+) -> None:
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from flows.analyze import analyze_brand
+    from store.insight_tables import topic_assignments
+
+    taxonomies = {
+        "Acme": [("Power", "battery drains, dies, battery life"), ("Account", "login, sign in, app crashes")],
+        "Globex": [("Energy", "the battery runs out too fast"), ("Access", "cannot log in, sign-in crashes")],
+    }
+    brands = []
+    for name, cats in taxonomies.items():
+        path = tmp_path / f"{name.lower()}.yaml"
+        path.write_text(yaml.safe_dump({"categories": [{"name": n, "description": d} for n, d in cats]}))
+        brands.append({"name": name, "aliases": [f"{name}Phone"], "taxonomy": path.name})
+    data = {
+        "brands": brands,
+        "store": {"url": f"sqlite:///{tmp_path / 'store.db'}"},
+        "topics": {"min_documents": 20, "model_dir": str(tmp_path / "tm")},
+    }
+    (tmp_path / "ugcminer.yaml").write_text(yaml.safe_dump(data))
+    config = load_config(tmp_path / "ugcminer.yaml")
+    store = Store(config.store_url())
+    shared = _mentions(W46, {"battery": 25, "login": 25}, seed=1)
+    store.upsert_mentions(shared + [replace(m, brand="Globex") for m in shared])
+    assert store.count_mentions("Acme") == store.count_mentions("Globex") == 50 == store.count_mentions()
+    for name in taxonomies:  # Acme analyses them first: their stored category is Acme's
+        analyze_brand(config, config.brand(name), W46, store=store)
+    for name, cats in taxonomies.items():
+        insight = load_insight(store, name, "2026-W46")
+        t = topic_assignments
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(t.c.category).where(t.c.brand == name, t.c.period == "2026-W46")).all()
+        allowed = {n for n, _ in cats} | {"other"}
+        assert rows and {r.category for r in rows} <= allowed, (name, {r.category for r in rows})
+        assert {t.category for t in insight.topics if t.size} <= allowed
+        assert {n for n, _ in cats} <= {r.category for r in rows}  # both categories are used
+    store.close()
