@@ -18,13 +18,16 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 
 
 def _phrases(doc: str, stop: set[str]) -> set[str]:
-    """2-4 word phrases of `doc` that neither start nor end with a stop word."""
-    tokens = re.findall(r"[a-z][a-z']*[a-z]|[a-z]", doc.lower())
+    """2-4 word phrases of `doc` that neither start nor end with a stop word (a contraction counts as
+    one when it is one without its apostrophe: "don't" as "dont", so no "don't know" label).
+    """
+    tokens = re.findall(r"[a-z][a-z']*[a-z]|[a-z]", doc.lower().replace("\u2019", "'"))
+    stopped = [t in stop or t.replace("'", "") in stop for t in tokens]
     out = set()
     for n in (2, 3, 4):
         for i in range(len(tokens) - n + 1):
             gram = tokens[i : i + n]
-            if gram[0] not in stop and gram[-1] not in stop and len(set(gram)) == n:
+            if not stopped[i] and not stopped[i + n - 1] and len(set(gram)) == n:
                 out.add(" ".join(gram))
     return out
 

@@ -98,6 +98,17 @@ def test_label_topics__picks_a_repeated_phrase_not_stop_words() -> None:
     assert labels[0] == "battery drains fast"
 
 
+def test_label_topics__contractions_of_stop_words_do_not_make_labels() -> None:
+    samples = {
+        0: ["I don't know why it froze", "honestly don\u2019t know, screen froze again", "don't know man"]
+    }
+    labels = label_topics(
+        {0: np.ones(4)}, samples, {0: ["froze"]}, {"dont", "i", "it", "why", "again"}, None, 5
+    )
+    assert "know" not in labels[0]  # "don't know" would be the most repeated phrase
+    assert labels[0] == "froze"  # no repeated phrase left: the top word
+
+
 def test_fit_topics__small_period_says_too_little_data(encoder) -> None:
     texts, themes, _ = _corpus(4)
     result = fit_topics(
