@@ -102,10 +102,9 @@ def _categorise(
     if classifier.encoder_version == version:
         return classifier.predict(embeddings)
     from models.insight_stages import masked_vectors
-    from models.topics import brand_terms
+    from models.topics import topic_terms
 
-    terms = brand_terms(brand.name, brand.aliases)
-    return classifier.predict(masked_vectors(store, mentions, terms, classifier.encoder))
+    return classifier.predict(masked_vectors(store, mentions, topic_terms(brand), classifier.encoder))
 
 
 def classify_pending(

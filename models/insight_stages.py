@@ -25,11 +25,11 @@ from models.topic_tracking import TopicSnapshot, latest_snapshots, match_topics,
 from models.topics import (
     TopicParams,
     TopicResult,
-    brand_terms,
     fit_topics,
     mask_text,
     save_topic_model,
     topic_centroids,
+    topic_terms,
 )
 from store import insight_tables as tables
 from store.db import content_hash
@@ -135,7 +135,7 @@ def _fit(
     store: Any, config: Config, week: Any, complaints: list[Mention], encoder: Any, topic_encoder: Any
 ) -> tuple[TopicResult, np.ndarray]:
     """The week's topics, and the complaints' vectors in the clustering space."""
-    terms = brand_terms(week.brand.name, week.brand.aliases)
+    terms = topic_terms(week.brand)
     vectors = masked_vectors(store, complaints, terms, encoder)
     space = vectors if topic_encoder is encoder else masked_vectors(store, complaints, terms, topic_encoder)
     result = fit_topics(

@@ -109,6 +109,13 @@ def brand_terms(name: str, aliases: Sequence[str] = (), extra: Sequence[str] = (
     return list(terms)
 
 
+def topic_terms(brand: Any) -> list[str]:
+    """The words masked in a brand's topics: name, aliases and its ``topic_mask`` (product lines,
+    other brands), so complaints group by the issue, not by the product or company named.
+    """
+    return brand_terms(brand.name, brand.aliases, getattr(brand, "topic_mask", ()))
+
+
 def mask_text(text: str, terms: Sequence[str] = ()) -> str:
     """`text` without URLs, @handles, #tags and the brand `terms` (whole words, any case)."""
     out = _URL.sub(" ", text or "")

@@ -98,6 +98,18 @@ def test_label_topics__picks_a_repeated_phrase_not_stop_words() -> None:
     assert labels[0] == "battery drains fast"
 
 
+def test_topic_terms__mask_the_brand_its_aliases_and_its_topic_mask() -> None:
+    from models.topics import topic_terms
+    from ugcminer.config import BrandConfig
+
+    brand = BrandConfig(name="Acme", aliases=["AcmePhone"], topic_mask=["Galaxy S", "AT&T"])
+    terms = topic_terms(brand)
+    assert {"acme", "acmephone", "galaxy s", "galaxy", "at&t"} <= set(terms)
+    masked = mask_text("My Galaxy S on AT&T drains the battery, AcmePhone too", terms)
+    assert "galaxy" not in masked.lower() and "at&t" not in masked.lower() and "battery" in masked
+    assert topic_terms(BrandConfig(name="Acme")) == ["acme"]
+
+
 def test_label_topics__contractions_of_stop_words_do_not_make_labels() -> None:
     samples = {
         0: ["I don't know why it froze", "honestly don\u2019t know, screen froze again", "don't know man"]

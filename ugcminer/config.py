@@ -44,6 +44,11 @@ class BrandConfig(_Strict):
     youtube_queries: list[str] = Field(default_factory=list)
     official: OfficialAccounts = Field(default_factory=OfficialAccounts)
     timezone: str = "UTC"
+    topic_mask: list[str] = Field(
+        default_factory=list,
+        description="product lines and other brands kept out of topics (masked before clustering and "
+        "removed from topic words and labels, like the name and aliases); not searched for",
+    )
     taxonomy: str | None = None  # path to a taxonomy YAML
     knowledge_base: str | None = None  # folder of Markdown/HTML/text or a CSV/JSON export
 

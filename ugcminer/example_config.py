@@ -7,6 +7,7 @@ brands:
   - name: Acme                       # the brand as customers write it
     aliases: [AcmePhone, Acme Pay]   # other names and products to search for
     exclude: [acme corp wile]        # words/phrases that mark a false match (dropped)
+    topic_mask: [Globex, RoadRunner] # product lines / other brands kept out of complaint topics
     subreddits: [acme, techsupport]  # watched besides the r/all search
     youtube_queries: [acme how to, acme problem]
     official:                        # the brand's own accounts: official, not third-party
