@@ -44,13 +44,11 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 def held_out(texts: list[str], labels: list[str], everything: bool) -> tuple[list[str], list[str]]:
     """The rows the topic encoder never trained on (its "test" split), or all rows with `everything`."""
-    from models.issue_encoder import issue_split
-    from models.preprocess import normalize_text
-    from models.topics import mask_text
+    from models.issue_encoder import issue_split, issue_text
 
     if everything:
         return texts, labels
-    keep = [i for i, t in enumerate(texts) if issue_split(normalize_text(mask_text(t))) == "test"]
+    keep = [i for i, t in enumerate(texts) if issue_split(issue_text(t)) == "test"]
     return [texts[i] for i in keep], [labels[i] for i in keep]
 
 

@@ -53,14 +53,25 @@ def issue_split(text: str) -> str:
     return next(name for name, bound in SPLIT_BOUNDS if bucket < bound)
 
 
-def _issue_dataset(task: str, rows: list[tuple[str, str]]) -> Dataset:
+def issue_text(raw: str) -> str:
+    """A raw text as the issue sets hold it (and split it): masked as the topic pass masks, normalised."""
     from models.topics import mask_text
 
+    return normalize_text(mask_text(raw))
+
+
+def is_airline_complaint(row: dict[str, str]) -> bool:
+    """A negative airline tweet with a complaint reason other than the left-out ones."""
+    reason = row["negativereason"]
+    return row["airline_sentiment"] == "negative" and bool(reason) and reason not in AIRLINE_LEFT_OUT
+
+
+def _issue_dataset(task: str, rows: list[tuple[str, str]]) -> Dataset:
     names = tuple(sorted({label for _, label in rows}))
     index = {name: i for i, name in enumerate(names)}
     seen: dict[str, int] = {}
     for text, label in rows:
-        clean = normalize_text(mask_text(text))
+        clean = issue_text(text)
         if clean and clean not in seen:
             seen[clean] = index[label]
     texts = sorted(seen)
@@ -80,9 +91,7 @@ def load_issue_sets(root: str | Path | None = None) -> dict[str, Dataset]:
     airline = [
         (r["text"], r["negativereason"])
         for r in _csv(base / "twitter_airline_sentiment" / "Tweets_train.csv")
-        if r["airline_sentiment"] == "negative"
-        and r["negativereason"]
-        and r["negativereason"] not in AIRLINE_LEFT_OUT
+        if is_airline_complaint(r)
     ]
     asapp = [
         (_asapp_text(r["first_utterance"]), r["tag"])
@@ -231,22 +240,16 @@ def export_held_out(folder: Path, root: str | Path | None = None) -> dict[str, i
         "airline_test.csv": (
             base / "twitter_airline_sentiment" / "Tweets_train.csv",
             ("text", "negativereason", "airline"),
-            lambda r: (
-                r["airline_sentiment"] == "negative"
-                and bool(r["negativereason"])
-                and r["negativereason"] not in AIRLINE_LEFT_OUT
-            ),
+            is_airline_complaint,
         ),
     }
-    from models.topics import mask_text
-
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
     for name, (path, columns, keep) in sources.items():
         rows = [
             {c: r[c] for c in columns}
             for r in _csv(path)
-            if keep(r) and issue_split(normalize_text(mask_text(r["text"]))) == "test"
+            if keep(r) and issue_split(issue_text(r["text"])) == "test"
         ]
         with (folder / name).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(columns))

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from models.encoder import mean_pool
-from models.lora import LORA_TARGETS, LoraLinear, adapter_state, set_seed
+from models.lora import adapter_state, add_lora, set_seed
 
 if TYPE_CHECKING:
     from models.data import Dataset
@@ -73,20 +73,6 @@ class _Cache:
         return hidden, mask, self.frozen[idx]
 
 
-def _add_lora_top(model: nn.Module, first: int, policy: IssuePolicy) -> None:
-    for i in range(first, model.config.num_hidden_layers):
-        layer = model.encoder.layer[i]
-        names = [n for n, m in layer.named_modules() if isinstance(m, nn.Linear) and n.endswith(LORA_TARGETS)]
-        for name in names:
-            parent, _, child = name.rpartition(".")
-            owner = layer.get_submodule(parent) if parent else layer
-            setattr(
-                owner,
-                child,
-                LoraLinear(getattr(owner, child), policy.rank, policy.alpha, policy.lora_dropout),
-            )
-
-
 def train_issue_adapter(
     sets: dict[str, Dataset], policy: IssuePolicy, model_path: str, adapter_file: Path, base_sha1: str,
     log: Any = print,
@@ -105,7 +91,7 @@ def train_issue_adapter(
     dev = {t: _Cache(model, tok, d.part("dev")[0], split, policy.max_length) for t, d in sets.items()}
     y_train = {t: torch.as_tensor(d.part("train")[1]) for t, d in sets.items()}
     y_dev = {t: d.part("dev")[1] for t, d in sets.items()}
-    _add_lora_top(model, split, policy)
+    add_lora(model, policy.rank, policy.alpha, policy.lora_dropout, first_layer=split)
     dim = model.config.hidden_size
     heads = nn.ModuleDict({t: nn.Linear(dim, len(d.labels_names)) for t, d in sets.items()})
     lora_params = [p for n, p in model.named_parameters() if "lora_" in n]

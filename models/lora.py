@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,12 +56,19 @@ class LoraLinear(nn.Module):
         return self.base(x) + (self.dropout(x) @ self.lora_A.T @ self.lora_B.T) * self.scale
 
 
-def add_lora(model: nn.Module, rank: int, alpha: float, dropout: float) -> list[str]:
-    """Wrap every targeted linear layer of `model` in place; return the wrapped module names."""
+def add_lora(model: nn.Module, rank: int, alpha: float, dropout: float, first_layer: int = 0) -> list[str]:
+    """Wrap every targeted linear layer of `model` (of its BERT layers from `first_layer` on) in place;
+    return the wrapped module names.
+    """
+
+    def layer_of(name: str) -> int:
+        match = re.search(r"(?:^|\.)layer\.(\d+)\.", name)
+        return int(match.group(1)) if match else -1
+
     names = [
         n
         for n, m in model.named_modules()
-        if isinstance(m, nn.Linear) and ".layer." in f".{n}" and n.endswith(LORA_TARGETS)
+        if isinstance(m, nn.Linear) and layer_of(n) >= first_layer and n.endswith(LORA_TARGETS)
     ]
     for name in names:
         parent, _, child = name.rpartition(".")
