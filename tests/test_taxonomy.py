@@ -16,6 +16,7 @@ from models.taxonomy import (
     Taxonomy,
     TaxonomyClassifier,
     TaxonomyPolicy,
+    _off_topic_floor,
     load_taxonomy,
     parse_taxonomy,
     taxonomy_classifier,
@@ -175,6 +176,42 @@ def test_taxonomy_classifier__off_topic_texts_are_other(encoder) -> None:  # noq
     labels, _ = TaxonomyClassifier(taxonomy, encoder, threshold=0.0).predict(embeddings)
     assert labels[:3] == [OTHER] * 3 and OTHER not in labels[3:]
     no_floor = TaxonomyClassifier(
-        taxonomy, encoder, threshold=0.0, policy=TaxonomyPolicy(min_similarity=-1.0)
+        taxonomy, encoder, threshold=0.0, policy=TaxonomyPolicy(min_similarity=-1.0, floor_factor=0.0)
     )
     assert OTHER not in no_floor.predict(embeddings)[0]
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    vectors = np.asarray(rows, dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_off_topic_floor__follows_how_close_the_examples_sit() -> None:
+    policy = TaxonomyPolicy(min_similarity=0.25, floor_factor=0.8, floor_quantile=0.0)
+    # two descriptions, then two tight examples per category (cosine 0.98-0.99 to a neighbour)
+    tight = _unit([[1, 0, 0], [0, 1, 0], [1, 0.1, 0], [1, 0.2, 0], [0.1, 1, 0], [0.2, 1, 0]])
+    floor = _off_topic_floor(tight, 2, policy)
+    nearest_other = min(
+        max(float(tight[i] @ tight[j]) for j in range(len(tight)) if j != i) for i in range(2, 6)
+    )
+    assert floor == pytest.approx(0.8 * nearest_other) and floor > 0.75
+    # loose examples (orthogonal to everything) keep the absolute floor; so do descriptions alone
+    loose = _unit([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]])
+    assert _off_topic_floor(loose, 2, policy) == 0.25
+    assert _off_topic_floor(tight[:2], 2, policy) == 0.25
+
+
+@pytest.mark.slow
+def test_taxonomy_classifier__tight_taxonomy_rejects_what_the_absolute_floor_lets_through(encoder) -> None:  # noqa: ANN001
+    taxonomy = load_taxonomy(TAXONOMY)
+    classifier = TaxonomyClassifier(taxonomy, encoder, threshold=0.0)
+    absolute = TaxonomyClassifier(taxonomy, encoder, threshold=0.0, policy=TaxonomyPolicy(floor_factor=0.0))
+    assert classifier.floor > absolute.floor == TaxonomyPolicy().min_similarity
+    off_topic = ["I paid for the concert tickets and the band never showed up", "my phone screen cracked again"]
+    texts, _ = _sample()
+    embeddings = classifier.embed([*off_topic, *texts])
+    near = (embeddings[:2] @ classifier._known.T).max(axis=1)
+    assert ((near >= absolute.floor) & (near < classifier.floor)).any()  # the case this floor exists for
+    labels = classifier.predict(embeddings)[0]
+    assert labels[:2] == [OTHER, OTHER]
+    assert sum(lab == OTHER for lab in labels[2:]) <= 0.02 * len(texts)

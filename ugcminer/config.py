@@ -171,7 +171,7 @@ class ModelsConfig(_Strict):
     sentiment: HeadConfig = Field(default_factory=HeadConfig)
     complaint: HeadConfig = Field(default_factory=HeadConfig)
     howto: HeadConfig = Field(default_factory=HeadConfig)
-    taxonomy_threshold: float = Field(0.35, ge=0, le=1)
+    taxonomy_threshold: float = Field(0.2, ge=0, le=1)
 
 
 class TopicsConfig(_Strict):
