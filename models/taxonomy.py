@@ -266,7 +266,9 @@ def _off_topic_floor(known: np.ndarray, n_descriptions: int, policy: TaxonomyPol
     sims = known[n_descriptions:] @ known.T
     sims[np.arange(len(sims)), np.arange(n_descriptions, len(known))] = -1.0  # not itself
     nearest = sims.max(axis=1)
-    return max(policy.min_similarity, policy.floor_factor * float(np.quantile(nearest, policy.floor_quantile)))
+    return max(
+        policy.min_similarity, policy.floor_factor * float(np.quantile(nearest, policy.floor_quantile))
+    )
 
 
 def _fit(embeddings: np.ndarray, targets: np.ndarray, policy: TaxonomyPolicy) -> Any:

@@ -207,7 +207,10 @@ def test_taxonomy_classifier__tight_taxonomy_rejects_what_the_absolute_floor_let
     classifier = TaxonomyClassifier(taxonomy, encoder, threshold=0.0)
     absolute = TaxonomyClassifier(taxonomy, encoder, threshold=0.0, policy=TaxonomyPolicy(floor_factor=0.0))
     assert classifier.floor > absolute.floor == TaxonomyPolicy().min_similarity
-    off_topic = ["I paid for the concert tickets and the band never showed up", "my phone screen cracked again"]
+    off_topic = [
+        "I paid for the concert tickets and the band never showed up",
+        "my phone screen cracked again",
+    ]
     texts, _ = _sample()
     embeddings = classifier.embed([*off_topic, *texts])
     near = (embeddings[:2] @ classifier._known.T).max(axis=1)
