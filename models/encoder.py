@@ -104,25 +104,19 @@ def merge_adapter(model: Any, adapter_path: Path, base_hash: str | None = None) 
     return meta
 
 
-def cpu_has_fast_bf16(cpuinfo: str | None = None) -> bool:
-    """True when this CPU has AMX tiles for bfloat16 (`cpuinfo`: the text of /proc/cpuinfo, read here
-    when None).
-
-    AVX-512 BF16 alone is not enough: on such a host (no AMX) a bf16 matmul ran at 142 GFLOP/s against
-    251 in fp32 and the encoder gained nothing (146 vs 134 mentions/s, bench/README.md), while with
-    AMX the bf16 encoder ran 2.7x fp32.
+def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
+    """True when this CPU computes in bfloat16 (AVX-512 BF16 or AMX); `cpuinfo`: the text of
+    /proc/cpuinfo, read here when None. Whether that is *fast* depends on the CPU (bench/README.md:
+    torch-bf16 ran 2.8x fp32 on an AMD EPYC with AVX-512 BF16 and 0.8x on an Intel host without AMX), so
+    `backend: auto` measures it (models/auto_backend.py).
     """
     if cpuinfo is None:
         try:
             cpuinfo = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
         except OSError:
             return False
-    return "amx_bf16" in cpuinfo.split()
-
-
-def auto_backend() -> str:
-    """The backend `auto` stands for: bf16 where it is fast and accurate here, else plain fp32."""
-    return "torch-bf16" if cpu_has_fast_bf16() else "torch"
+    flags = set(cpuinfo.split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
 class Encoder:
@@ -172,7 +166,9 @@ class Encoder:
         torch bf16) and ``models.openvino_encoder``.
         """
         if cfg.backend == "auto":
-            cfg = cfg.model_copy(update={"backend": auto_backend()})
+            from models.auto_backend import auto_backend
+
+            return load_encoder(cfg.model_copy(update={"backend": auto_backend(cfg)}))
         if cfg.backend == "openvino":
             from models.openvino_encoder import OpenVinoEncoder
 

