@@ -225,7 +225,40 @@ class BatchTokenizer:
         return out, mask
 
 
-class OnnxEncoder:
+class FastEncoder:
+    """What every non-torch backend shares with the torch ``Encoder``: its tokenizer, versions and sizes,
+    and length-sorted batches through the backend's `embed_ids`.
+    """
+
+    dim: int
+    batch_size: int
+
+    def _identify(
+        self, tokenizer: Any, *, version: str, weights_version: str | None, backend: str, dim: int,
+        batch_size: int, max_length: int,
+    ) -> None:  # fmt: skip
+        self.tokenizer = tokenizer
+        self.tokenize = BatchTokenizer(tokenizer, max_length)
+        self.version = version
+        self.weights_version = weights_version or version
+        self.variant_version = f"{version}+{backend}"
+        self.backend = backend
+        self.dim = dim
+        self.batch_size = batch_size
+        self.max_length = max_length
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False
+    ) -> np.ndarray:
+        """Embed `texts` (normalised first): (n, dim) float32, L2-normalised, in input order."""
+        return encode_sorted(self, texts, batch_size or self.batch_size, progress)
+
+    def embed_ids(self, ids: Sequence[list[int]]) -> np.ndarray:
+        """Embeddings of one batch of token id lists."""
+        raise NotImplementedError
+
+
+class OnnxEncoder(FastEncoder):
     """The encoder run by ONNX Runtime: same tokenizer, pooling, normalisation and contract as Encoder."""
 
     def __init__(
@@ -255,15 +288,10 @@ class OnnxEncoder:
                 f"{path}: cannot load the ONNX encoder ({exc}); delete the file to rebuild it"
             ) from exc
         self.path = path
-        self.tokenizer = tokenizer
-        self.tokenize = BatchTokenizer(tokenizer, max_length)
-        self.version = version
-        self.weights_version = weights_version or version
-        self.variant_version = f"{version}+{backend}"
-        self.backend = backend
-        self.dim = dim
-        self.batch_size = batch_size
-        self.max_length = max_length
+        self._identify(
+            tokenizer, version=version, weights_version=weights_version, backend=backend, dim=dim,
+            batch_size=batch_size, max_length=max_length,
+        )  # fmt: skip
         self._shrink = ort.RunOptions()
         self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
@@ -293,11 +321,11 @@ class OnnxEncoder:
         self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False
     ) -> np.ndarray:
         """Embed `texts` (normalised first): (n, dim) float32, L2-normalised, in input order."""
-        out = encode_sorted(self, texts, batch_size or self.batch_size, progress)
+        out = super().encode(texts, batch_size=batch_size, progress=progress)
         self.release_memory()
         return out
 
-    def embed_ids(self, ids: Sequence[list[int]], run_options: Any = None) -> np.ndarray:
+    def embed_ids(self, ids: Sequence[list[int]], run_options: Any = None) -> np.ndarray:  # type: ignore[override]
         """Embeddings of one batch of token id lists."""
         input_ids, mask = self.tokenize.pad(ids)
         return self.session.run(None, {"input_ids": input_ids, "attention_mask": mask}, run_options)[0]
@@ -309,7 +337,7 @@ class OnnxEncoder:
         self.embed_ids([[0, 0]], self._shrink)
 
 
-class Bf16Encoder:
+class Bf16Encoder(FastEncoder):
     """The torch encoder with bfloat16 weights (AVX-512 BF16 CPUs); pooling and norm in fp32."""
 
     def __init__(self, encoder: Encoder, threads: int | None = None) -> None:
@@ -317,26 +345,15 @@ class Bf16Encoder:
 
         torch.set_num_threads(threads or default_threads())
         self.model = pooled_module(encoder.hf_model.to(torch.bfloat16))
-        self.tokenizer = encoder.tokenizer
-        self.tokenize = BatchTokenizer(encoder.tokenizer, encoder.max_length)
-        self.version = encoder.version
-        self.weights_version = getattr(encoder, "weights_version", encoder.version)
-        self.variant_version = f"{encoder.version}+torch-bf16"
-        self.backend = "torch-bf16"
-        self.dim = encoder.dim
-        self.batch_size = encoder.batch_size
-        self.max_length = encoder.max_length
+        self._identify(
+            encoder.tokenizer, version=encoder.version, weights_version=getattr(encoder, "weights_version", None),
+            backend="torch-bf16", dim=encoder.dim, batch_size=encoder.batch_size, max_length=encoder.max_length,
+        )  # fmt: skip
 
     @classmethod
     def from_config(cls, cfg: EncoderConfig) -> Bf16Encoder:
         """The bf16 encoder for `cfg`."""
         return cls(_torch_encoder(cfg), cfg.threads)
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False
-    ) -> np.ndarray:
-        """Embed `texts` (normalised first): (n, dim) float32, L2-normalised, in input order."""
-        return encode_sorted(self, texts, batch_size or self.batch_size, progress)
 
     def embed_ids(self, ids: Sequence[list[int]]) -> np.ndarray:
         """Embeddings of one batch of token id lists."""

@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from models.onnx_encoder import (
-    BatchTokenizer,
+    FastEncoder,
     _eager_attention,
     _restore_attention,
     _torch_encoder,
     default_threads,
-    encode_sorted,
     pooled_module,
     version_dir,
 )
@@ -100,7 +99,7 @@ def build_model_file(encoder: Encoder) -> Path:
     return target / "model.xml"
 
 
-class OpenVinoEncoder:
+class OpenVinoEncoder(FastEncoder):
     """The encoder run by OpenVINO: same tokenizer, pooling, normalisation and contract as Encoder."""
 
     def __init__(
@@ -128,15 +127,10 @@ class OpenVinoEncoder:
             ) from exc
         self.path = path
         self.precision = str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
-        self.tokenizer = tokenizer
-        self.tokenize = BatchTokenizer(tokenizer, max_length)
-        self.version = version
-        self.weights_version = weights_version or version
-        self.variant_version = f"{version}+{backend}"
-        self.backend = backend
-        self.dim = dim
-        self.batch_size = batch_size
-        self.max_length = max_length
+        self._identify(
+            tokenizer, version=version, weights_version=weights_version, backend=backend, dim=dim,
+            batch_size=batch_size, max_length=max_length,
+        )  # fmt: skip
         self._local = threading.local()  # an infer request is not thread-safe: one per thread
 
     @classmethod
@@ -153,12 +147,6 @@ class OpenVinoEncoder:
             weights_version=torch_encoder.weights_version, backend=cfg.backend,
             batch_size=torch_encoder.batch_size, max_length=torch_encoder.max_length, threads=cfg.threads,
         )  # fmt: skip
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False
-    ) -> np.ndarray:
-        """Embed `texts` (normalised first): (n, dim) float32, L2-normalised, in input order."""
-        return encode_sorted(self, texts, batch_size or self.batch_size, progress)
 
     def embed_ids(self, ids: Sequence[list[int]]) -> np.ndarray:
         """Embeddings of one batch of token id lists."""

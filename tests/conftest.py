@@ -60,3 +60,16 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache folder (``UGCMINER_CACHE_DIR``) for a test file's session: exports built once."""
+    folder = tmp_path_factory.mktemp("model-cache")
+    previous = os.environ.get("UGCMINER_CACHE_DIR")
+    os.environ["UGCMINER_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("UGCMINER_CACHE_DIR", None)
+    else:
+        os.environ["UGCMINER_CACHE_DIR"] = previous

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -25,19 +24,6 @@ from ugcminer.errors import ModelError
 # 0.992, min 0.970 (per-tensor scales: 0.955 / 0.81). The bounds leave a small margin.
 INT8_MEAN_COS = 0.985
 INT8_MIN_COS = 0.94
-
-
-@pytest.fixture(scope="session")
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache folder for the whole session (exports are built once)."""
-    folder = tmp_path_factory.mktemp("onnx-cache")
-    previous = os.environ.get("UGCMINER_CACHE_DIR")
-    os.environ["UGCMINER_CACHE_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        os.environ.pop("UGCMINER_CACHE_DIR", None)
-    else:
-        os.environ["UGCMINER_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -91,13 +77,13 @@ def test_batch_tokenizer__matches_the_hf_tokenizer(torch_encoder, texts) -> None
 
 
 @pytest.mark.slow
-def test_onnx_encoder__fp32_matches_torch(onnx_cache, torch_encoder, texts, reference) -> None:
+def test_onnx_encoder__fp32_matches_torch(model_cache, torch_encoder, texts, reference) -> None:
     from models.encoder import Encoder
 
     encoder = Encoder.from_config(EncoderConfig(backend="onnx"))
     assert isinstance(encoder, OnnxEncoder)
     assert encoder.version == torch_encoder.version and encoder.dim == torch_encoder.dim
-    assert encoder.path.is_relative_to(onnx_cache)
+    assert encoder.path.is_relative_to(model_cache)
     vectors = encoder.encode(texts)
     assert vectors.dtype == np.float32 and vectors.shape == reference.shape
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -105,7 +91,7 @@ def test_onnx_encoder__fp32_matches_torch(onnx_cache, torch_encoder, texts, refe
 
 
 @pytest.mark.slow
-def test_onnx_encoder__int8_within_measured_bound(onnx_cache, texts, reference) -> None:
+def test_onnx_encoder__int8_within_measured_bound(model_cache, texts, reference) -> None:
     encoder = OnnxEncoder.from_config(EncoderConfig(backend="onnx-int8"))
     assert encoder.variant_version.endswith("+onnx-int8")
     cos = _cosines(encoder.encode(texts), reference)
@@ -113,7 +99,7 @@ def test_onnx_encoder__int8_within_measured_bound(onnx_cache, texts, reference) 
 
 
 @pytest.mark.slow
-def test_onnx_encoder__cached_file_is_reused(onnx_cache, torch_encoder) -> None:
+def test_onnx_encoder__cached_file_is_reused(model_cache, torch_encoder) -> None:
     first = build_model_file(torch_encoder, "fp32")
     stamp = first.stat().st_mtime_ns
     assert build_model_file(torch_encoder, "fp32") == first and first.stat().st_mtime_ns == stamp
@@ -121,7 +107,7 @@ def test_onnx_encoder__cached_file_is_reused(onnx_cache, torch_encoder) -> None:
 
 
 @pytest.mark.slow
-def test_quantize_int8__excluded_nodes_stay_fp32(onnx_cache, torch_encoder, tmp_path: Path) -> None:
+def test_quantize_int8__excluded_nodes_stay_fp32(model_cache, torch_encoder, tmp_path: Path) -> None:
     import onnx
 
     fp32 = build_model_file(torch_encoder, "fp32")
@@ -133,7 +119,7 @@ def test_quantize_int8__excluded_nodes_stay_fp32(onnx_cache, torch_encoder, tmp_
 
 
 @pytest.mark.slow
-def test_onnx_encoder__empty_blank_and_order(onnx_cache, texts, reference) -> None:
+def test_onnx_encoder__empty_blank_and_order(model_cache, texts, reference) -> None:
     encoder = OnnxEncoder.from_config(EncoderConfig(backend="onnx"))
     assert encoder.encode([]).shape == (0, encoder.dim)
     mixed = ["", texts[5], "   ", texts[0]]
@@ -151,7 +137,7 @@ def test_bf16_encoder__close_to_fp32(texts, reference) -> None:
     assert _cosines(encoder.encode(texts[:100]), reference[:100]).min() >= 0.995
 
 
-def test_load_topic_encoder__follows_the_configured_backend(onnx_cache, texts) -> None:
+def test_load_topic_encoder__follows_the_configured_backend(model_cache, texts) -> None:
     from models.issue_encoder import ISSUE_ADAPTER, load_topic_encoder
     from models.onnx_encoder import OnnxEncoder
 

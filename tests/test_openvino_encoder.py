@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -17,19 +16,6 @@ from ugcminer.errors import ModelError
 # bf16 inference where the CPU has it (OpenVINO's default), else fp32: measured on 2,000 bench texts,
 # cosine to torch fp32 mean 0.99999, min 0.99995 (bf16 here). The bound leaves a margin.
 MIN_COS = 0.995
-
-
-@pytest.fixture(scope="session")
-def ov_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache folder for the whole session (the model is converted once)."""
-    folder = tmp_path_factory.mktemp("ov-cache")
-    previous = os.environ.get("UGCMINER_CACHE_DIR")
-    os.environ["UGCMINER_CACHE_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        os.environ.pop("UGCMINER_CACHE_DIR", None)
-    else:
-        os.environ["UGCMINER_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +36,7 @@ def reference(torch_encoder, texts) -> np.ndarray:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session")
-def encoder(ov_cache) -> OpenVinoEncoder:  # noqa: ANN001
+def encoder(model_cache) -> OpenVinoEncoder:  # noqa: ANN001
     from models.encoder import load_encoder
 
     return load_encoder(EncoderConfig(backend="openvino"))
@@ -81,10 +67,10 @@ def test_atomic_folder__failed_build_leaves_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_openvino_encoder__matches_torch(encoder, torch_encoder, texts, reference, ov_cache) -> None:  # noqa: ANN001
+def test_openvino_encoder__matches_torch(encoder, torch_encoder, texts, reference, model_cache) -> None:  # noqa: ANN001
     assert isinstance(encoder, OpenVinoEncoder)
     assert encoder.version == torch_encoder.version and encoder.dim == torch_encoder.dim
-    assert encoder.variant_version.endswith("+openvino") and encoder.path.is_relative_to(ov_cache)
+    assert encoder.variant_version.endswith("+openvino") and encoder.path.is_relative_to(model_cache)
     vectors = encoder.encode(texts)
     assert vectors.dtype == np.float32 and vectors.shape == reference.shape
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
@@ -125,7 +111,7 @@ def test_openvino_encoder__threads_share_it_safely(encoder, texts, reference) ->
 
 
 @pytest.mark.slow
-def test_openvino_encoder__broken_cache_names_the_file(ov_cache, torch_encoder, tmp_path: Path) -> None:  # noqa: ANN001
+def test_openvino_encoder__broken_cache_names_the_file(model_cache, torch_encoder, tmp_path: Path) -> None:  # noqa: ANN001
     bad = tmp_path / "model.xml"
     bad.write_text("<net>not a model")
     with pytest.raises(ModelError, match="delete its folder to rebuild"):
@@ -133,7 +119,7 @@ def test_openvino_encoder__broken_cache_names_the_file(ov_cache, torch_encoder, 
 
 
 @pytest.mark.slow
-def test_analyzer__openvino_backend_gives_the_torch_predictions(ov_cache, texts) -> None:  # noqa: ANN001
+def test_analyzer__openvino_backend_gives_the_torch_predictions(model_cache, texts) -> None:  # noqa: ANN001
     from models.analyzer import Analyzer
     from ugcminer.config import ModelsConfig
 
