@@ -118,7 +118,13 @@ class OpenVinoEncoder(FastEncoder):
         import openvino as ov
 
         core = ov.Core()
-        config = {"INFERENCE_NUM_THREADS": threads or default_threads(), "PERFORMANCE_HINT": "LATENCY"}
+        # no CPU pinning: OpenVINO pins its threads by default, so two single-threaded Dask workers on
+        # this 2-core machine both ran on one core (195 texts/s each; 400 each unpinned, bench/README.md)
+        config = {
+            "INFERENCE_NUM_THREADS": threads or default_threads(),
+            "PERFORMANCE_HINT": "LATENCY",
+            "ENABLE_CPU_PINNING": False,
+        }
         try:
             self.compiled = core.compile_model(core.read_model(str(path)), "CPU", config)
         except Exception as exc:  # noqa: BLE001  (OpenVINO raises its own untyped errors)

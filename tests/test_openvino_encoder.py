@@ -95,6 +95,14 @@ def test_openvino_encoder__cached_model_is_reused(encoder, torch_encoder) -> Non
 
 
 @pytest.mark.slow
+def test_openvino_encoder__threads_as_configured_and_not_pinned(model_cache) -> None:  # noqa: ANN001
+    # pinned threads put two single-threaded worker processes on the same core (measured: half speed)
+    encoder = OpenVinoEncoder.from_config(EncoderConfig(backend="openvino", threads=1))
+    assert encoder.compiled.get_property("INFERENCE_NUM_THREADS") == 1
+    assert encoder.compiled.get_property("ENABLE_CPU_PINNING") is False
+
+
+@pytest.mark.slow
 def test_openvino_encoder__threads_share_it_safely(encoder, texts, reference) -> None:  # noqa: ANN001
     out: dict[int, np.ndarray] = {}
 
