@@ -41,6 +41,7 @@ def test_config__missing_file_says_how_to_create_one(tmp_path: Path) -> None:
 def test_config__example_written_by_init_is_valid_and_commented() -> None:
     config = parse_config(yaml.safe_load(EXAMPLE_CONFIG), "example")
     assert config.brands[0].name == "Acme"
+    assert config.models.encoder.backend == "auto" and config.models.taxonomy_threshold == 0.2
     assert EXAMPLE_CONFIG.count("#") > 10
 
 

@@ -37,6 +37,12 @@ retention:
   youtube_days: 30                   # YouTube API policy: refresh or delete after 30 days
   reddit_days: 365
 
+models:
+  encoder:
+    backend: auto                    # fastest accurate backend on this machine, measured on first use;
+                                     # torch (the default: exact), openvino, onnx, onnx-int8, torch-bf16
+  taxonomy_threshold: 0.2            # a category below this score is "other"
+
 reports:
   output_dir: reports_out
 
