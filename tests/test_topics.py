@@ -98,6 +98,45 @@ def test_label_topics__picks_a_repeated_phrase_not_stop_words() -> None:
     assert labels[0] == "battery drains fast"
 
 
+def test_label_topics__a_repeated_post_is_not_a_repeated_phrase() -> None:
+    rant = "In Chrome I feel like I'm on dialup and YouTube is unusable"
+    samples = {0: [rant, rant.upper(), "youtube keeps buffering in chrome", "chrome youtube keeps buffering"]}
+    labels = label_topics(
+        {0: np.ones(4)}, samples, {0: ["youtube"]}, {"in", "i", "on", "is", "like"}, None, 5
+    )
+    assert labels[0] == "youtube keeps buffering"  # not "dialup and youtube", said twice by one post
+
+
+def _bag_of_words(vocab: list[str]):  # noqa: ANN202
+    def encode(texts: list[str]) -> np.ndarray:
+        vecs = np.array([[t.lower().split().count(w) for w in vocab] for t in texts], dtype=np.float32)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+
+    return encode
+
+
+def test_label_topics__no_fitting_repeated_phrase_takes_a_central_posts_phrase() -> None:
+    vocab = ["youtube", "buffers", "chrome", "request", "timed", "ms"]
+    encode = _bag_of_words(vocab)
+    centroid = encode(["youtube buffers chrome"])[0]
+    samples = {
+        0: [
+            "youtube buffers forever since the update",  # most central first
+            "my traceroute: request timed out 40 ms, request timed out 41 ms",
+            "another traceroute, 38 ms then timed out",
+        ]
+    }
+    stop = {"my", "the", "since", "then", "out", "another"}
+    label = label_topics({0: centroid}, samples, {0: ["request", "timed", "ms"]}, stop, encode, 5)[0]
+    assert label == "youtube buffers"  # not the repeated but off-topic "timed out ms" material
+    # nothing close to the centroid at all: the top words stay
+    off = {0: ["pasta recipes tonight", "pasta recipes again"]}
+    assert label_topics({0: centroid}, off, {0: ["pasta", "recipes"]}, stop, encode, 5)[0] == "pasta recipes"
+    assert label_topics({0: centroid}, {0: ["pasta tonight"]}, {0: ["pasta", "recipes"]}, stop, encode, 5)[
+        0
+    ] == ("pasta, recipes")
+
+
 def test_topic_terms__mask_the_brand_its_aliases_and_its_topic_mask() -> None:
     from models.topics import topic_terms
     from ugcminer.config import BrandConfig
