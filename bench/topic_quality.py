@@ -109,10 +109,9 @@ def score(
     from models.encoder import load_encoder
     from models.issue_encoder import load_topic_encoder
     from models.topics import fit_topics
-
-    vectors = embed(texts, cache)
     from ugcminer.config import EncoderConfig
 
+    vectors = embed(texts, cache)
     space = embed(texts, cache, load_topic_encoder(EncoderConfig(backend=backend))) if topic_encoder else None
     start = time.perf_counter()
     result = fit_topics(texts, vectors, encode=load_encoder().encode, cluster_embeddings=space)

@@ -23,7 +23,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,26 +111,44 @@ def _atomic_target(path: Path) -> Path:
     return Path(tmp)
 
 
-def export_fp32(hf_model: Any, path: Path) -> Path:
-    """Export `hf_model` (a loaded, merged HF BERT) with pooling to `path`, fused by ORT's optimizer."""
+@contextmanager
+def traced(hf_model: Any) -> Iterator[tuple[Any, tuple[Any, Any]]]:
+    """What a graph export traces: the pooled module and example inputs, with eager attention (the
+    pattern ORT fuses; restored afterwards), no gradients and the tracer's shape-check notes silenced
+    (they hold for every input).
+    """
     import warnings
 
+    import torch
+
+    ids = torch.randint(1000, 2000, (2, 12))
+    mask = torch.ones_like(ids)
+    mask[1, 7:] = 0  # a padded row, so no "mask is all ones" shortcut is traced
+    previous = getattr(hf_model.config, "_attn_implementation", None)
+    switch = previous not in (None, "eager") and hasattr(hf_model, "set_attn_implementation")
+    if switch:
+        hf_model.set_attn_implementation("eager")
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            yield pooled_module(hf_model), (ids, mask)
+    finally:
+        if switch:
+            hf_model.set_attn_implementation(previous)
+
+
+def export_fp32(hf_model: Any, path: Path) -> Path:
+    """Export `hf_model` (a loaded, merged HF BERT) with pooling to `path`, fused by ORT's optimizer."""
     import torch
     from onnxruntime.transformers import optimizer
 
     raw = _atomic_target(path.with_name("raw.onnx"))
-    ids = torch.randint(1000, 2000, (2, 12))
-    mask = torch.ones_like(ids)
-    mask[1, 7:] = 0  # a padded row, so no "mask is all ones" shortcut is traced
     axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
-    eager = _eager_attention(hf_model)
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
+    with traced(hf_model) as (module, example):
         torch.onnx.export(
-            pooled_module(hf_model), (ids, mask), str(raw), input_names=list(axes), output_names=["embedding"],
+            module, example, str(raw), input_names=list(axes), output_names=["embedding"],
             dynamic_axes={**axes, "embedding": {0: "batch"}}, opset_version=OPSET, dynamo=False,
         )  # fmt: skip
-    _restore_attention(hf_model, eager)
     cfg = hf_model.config
     fused = optimizer.optimize_model(
         str(raw),
@@ -143,19 +162,6 @@ def export_fp32(hf_model: Any, path: Path) -> Path:
     os.replace(tmp, path)
     raw.unlink(missing_ok=True)
     return path
-
-
-def _eager_attention(hf_model: Any) -> str | None:
-    """Switch to eager attention for export (ORT fuses its pattern); return the previous setting."""
-    previous = getattr(hf_model.config, "_attn_implementation", None)
-    if previous not in (None, "eager") and hasattr(hf_model, "set_attn_implementation"):
-        hf_model.set_attn_implementation("eager")
-    return previous
-
-
-def _restore_attention(hf_model: Any, previous: str | None) -> None:
-    if previous not in (None, "eager") and hasattr(hf_model, "set_attn_implementation"):
-        hf_model.set_attn_implementation(previous)
 
 
 def quantize_int8(src: Path, dst: Path, policy: QuantPolicy = DEFAULT_POLICY) -> Path:
@@ -258,6 +264,14 @@ class FastEncoder:
         raise NotImplementedError
 
 
+def identity_of(encoder: Encoder) -> dict[str, Any]:
+    """The torch `encoder`'s version, sizes and truncation, as a fast encoder's keyword arguments."""
+    return {
+        "version": encoder.version, "weights_version": getattr(encoder, "weights_version", None),
+        "dim": encoder.dim, "batch_size": encoder.batch_size, "max_length": encoder.max_length,
+    }  # fmt: skip
+
+
 class OnnxEncoder(FastEncoder):
     """The encoder run by ONNX Runtime: same tokenizer, pooling, normalisation and contract as Encoder."""
 
@@ -311,11 +325,7 @@ class OnnxEncoder(FastEncoder):
         cls, encoder: Encoder, path: Path, *, backend: str, threads: int | None = None
     ) -> OnnxEncoder:
         """Serve the ONNX file at `path` with `encoder`'s tokenizer, version and settings."""
-        return cls(
-            path, encoder.tokenizer, version=encoder.version, dim=encoder.dim, backend=backend,
-            weights_version=getattr(encoder, "weights_version", encoder.version),
-            batch_size=encoder.batch_size, max_length=encoder.max_length, threads=threads,
-        )  # fmt: skip
+        return cls(path, encoder.tokenizer, backend=backend, threads=threads, **identity_of(encoder))
 
     def encode(
         self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False
@@ -345,10 +355,7 @@ class Bf16Encoder(FastEncoder):
 
         torch.set_num_threads(threads or default_threads())
         self.model = pooled_module(encoder.hf_model.to(torch.bfloat16))
-        self._identify(
-            encoder.tokenizer, version=encoder.version, weights_version=getattr(encoder, "weights_version", None),
-            backend="torch-bf16", dim=encoder.dim, batch_size=encoder.batch_size, max_length=encoder.max_length,
-        )  # fmt: skip
+        self._identify(encoder.tokenizer, backend="torch-bf16", **identity_of(encoder))
 
     @classmethod
     def from_config(cls, cfg: EncoderConfig) -> Bf16Encoder:

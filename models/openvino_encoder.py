@@ -30,11 +30,10 @@ import numpy as np
 
 from models.onnx_encoder import (
     FastEncoder,
-    _eager_attention,
-    _restore_attention,
     _torch_encoder,
     default_threads,
-    pooled_module,
+    identity_of,
+    traced,
     version_dir,
 )
 from ugcminer.errors import ModelError
@@ -65,25 +64,11 @@ def _atomic_folder(target: Path, write: Any) -> Path:
 
 def convert(encoder: Encoder) -> Any:
     """`encoder`'s HF model with pooling and normalisation as an (in-memory) OpenVINO model."""
-    import warnings
-
     import openvino as ov
-    import torch
 
-    hf_model = encoder.hf_model
-    ids = torch.randint(1000, 2000, (2, 12))
-    mask = torch.ones_like(ids)
-    mask[1, 7:] = 0
-    eager = _eager_attention(hf_model)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer notes on shape checks that hold for every input
-            return ov.convert_model(
-                pooled_module(hf_model), example_input=(ids, mask),
-                input=[("input_ids", [-1, -1], ov.Type.i64), ("attention_mask", [-1, -1], ov.Type.i64)],
-            )  # fmt: skip
-    finally:
-        _restore_attention(hf_model, eager)
+    inputs = [("input_ids", [-1, -1], ov.Type.i64), ("attention_mask", [-1, -1], ov.Type.i64)]
+    with traced(encoder.hf_model) as (module, example):
+        return ov.convert_model(module, example_input=example, input=inputs)
 
 
 def build_model_file(encoder: Encoder) -> Path:
@@ -149,10 +134,12 @@ class OpenVinoEncoder(FastEncoder):
             )
         path = build_model_file(torch_encoder)
         return cls(
-            path, torch_encoder.tokenizer, version=torch_encoder.version, dim=torch_encoder.dim,
-            weights_version=torch_encoder.weights_version, backend=cfg.backend,
-            batch_size=torch_encoder.batch_size, max_length=torch_encoder.max_length, threads=cfg.threads,
-        )  # fmt: skip
+            path,
+            torch_encoder.tokenizer,
+            backend=cfg.backend,
+            threads=cfg.threads,
+            **identity_of(torch_encoder),
+        )
 
     def embed_ids(self, ids: Sequence[list[int]]) -> np.ndarray:
         """Embeddings of one batch of token id lists."""

@@ -99,22 +99,19 @@ def label_topics(
     labels = {}
     for topic_id, centroid in topics.items():
         cands = candidates.get(topic_id) or []
-        if not cands:
-            central = _central_phrase(samples.get(topic_id) or [], stop, centroid, encode) if encode else None
-            labels[topic_id] = central or ", ".join(words[topic_id][:3]) or f"topic {topic_id}"
-            continue
+        words_label = ", ".join(words[topic_id][:3]) or f"topic {topic_id}"
         if encode is None:
-            labels[topic_id] = cands[0]
+            labels[topic_id] = cands[0] if cands else words_label
             continue
-        vecs = np.asarray(encode(cands), dtype=np.float32)
-        prior = np.linspace(0.1, 0.0, num=len(cands))  # small preference for the frequent phrases
-        sims = vecs @ centroid
-        best = int(np.argmax(sims + prior))
-        labels[topic_id] = cands[best]
-        if sims[best] < MIN_FIT:  # no repeated phrase is about the topic: the central posts' own phrases
-            labels[topic_id] = (
-                _central_phrase(samples.get(topic_id) or [], stop, centroid, encode) or cands[best]
-            )
+        best, fit = None, -1.0
+        if cands:
+            sims = np.asarray(encode(cands), dtype=np.float32) @ centroid
+            prior = np.linspace(0.1, 0.0, num=len(cands))  # small preference for the frequent phrases
+            index = int(np.argmax(sims + prior))
+            best, fit = cands[index], float(sims[index])
+        if fit < MIN_FIT:  # no repeated phrase is about the topic: the central documents' own phrases
+            best = _central_phrase(samples.get(topic_id) or [], stop, centroid, encode) or best
+        labels[topic_id] = best or words_label
     return _dedupe_labels(labels, words)
 
 
