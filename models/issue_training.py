@@ -24,16 +24,13 @@ if TYPE_CHECKING:
     from models.issue_encoder import IssuePolicy
 
 
-def _masks(model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) -> Any:
-    """The attention mask the BERT layers expect, built as BertModel builds it."""
-    masks = model._create_attention_masks(
-        attention_mask=mask,
-        encoder_attention_mask=None,
-        embedding_output=hidden,
-        encoder_hidden_states=None,
-        past_key_values=None,
-    )
-    return masks[0]
+def _masks(model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+    """The additive attention mask (batch, 1, 1, seq) that BERT's eager and SDPA attention both take:
+    0 where a token is attended, the dtype's minimum on padding. Built here rather than through
+    ``BertModel``'s private mask helper, whose signature changes between transformers releases.
+    """
+    del model
+    return (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
 
 
 def _run_layers(model: nn.Module, layers: range, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
