@@ -14,7 +14,7 @@ so it stays a general sentence encoder) on labelled customer-service issues from
 Each set is split by a salted hash of its normalised text: 30 % held out (never trained on, the
 figures in ``issue_adapter.json``), 10 % dev (checkpoint choice), 60 % train. Topic centroids, labels,
 week-to-week matching and knowledge-base matching stay in the main encoder's space; only clustering
-uses this one. Reproduce (32 min on this 2-core CPU while other jobs ran at load 6-9)::
+uses this one. Reproduce (818 s on an idle 2-core CPU, 2026-12-07)::
 
     python -m models.issue_encoder --out models/weights            # train + score
     python -m models.issue_encoder --score-only                     # score the shipped adapter
