@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -88,3 +89,18 @@ def test_bench_run__quick_prints_the_table(tmp_path) -> None:
     assert all(float(r[2].replace(",", "")) > 0 for r in body)
     assert all(float(r[4]) > 0 for r in body[1:])  # a ratio against the baseline
     assert body[2][6].startswith("agree s/c/h ")
+
+
+def test_issue_variants__out_of_domain_sets_are_masked_and_labelled() -> None:
+    from bench.issue_variants import ood_sets
+    from models.data import data_dir
+
+    sets = ood_sets(data_dir())
+    complaints, reddit = sets["ood_complaint_domain"], sets["ood_reddit_subreddit"]
+    # complaint tweets by product domain (random tweets left out), 80 posts from each of 24 subreddits
+    assert {label for _, label in complaints} >= {"apparel", "electronics", "software", "transport"}
+    assert not any(label.startswith("random") for _, label in complaints)
+    assert len({label for _, label in reddit}) == 24 and len(reddit) == 24 * 80
+    # texts are masked as the topic pass masks them: no @handles or URLs reach the encoder
+    handle = re.compile(r"(?<!\w)@\w")
+    assert complaints and all(not handle.search(text) and "://" not in text for text, _ in complaints)
