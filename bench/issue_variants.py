@@ -24,34 +24,31 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import time
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.data import data_dir
+from models.data import _csv, data_dir
 
 
 def ood_sets(root: Path) -> dict[str, list[tuple[str, str]]]:
     """Out-of-domain (text, label) sets, masked as the topic pass masks."""
     from models.issue_encoder import issue_text
 
-    with (root / "complaints" / "complaints_train.csv").open(encoding="utf-8") as handle:
-        complaints = [
-            (issue_text(r["text"]), r["domain"])
-            for r in csv.DictReader(handle)
-            if r["label"] == "1" and not r["domain"].startswith("random")
-        ]
+    complaints = [
+        (issue_text(r["text"]), r["domain"])
+        for r in _csv(root / "complaints" / "complaints_train.csv")
+        if r["label"] == "1" and not r["domain"].startswith("random")
+    ]
     reddit = []
     for path in sorted(
         (root / "demo_corpus_candidates" / "reddit_top_2013_consumer_subreddits").glob("*.csv")
     ):
-        with path.open(encoding="utf-8") as handle:
-            for i, r in enumerate(csv.DictReader(handle)):
-                if i >= 80:
-                    break
+        with path.open(encoding="utf-8") as handle:  # universal newlines: bodies cut at 300 characters
+            for r in islice(csv.DictReader(handle), 80):
                 reddit.append((issue_text(r["title"] + ". " + (r["selftext"] or "")[:300]), path.stem))
     return {"ood_complaint_domain": complaints, "ood_reddit_subreddit": reddit}
 
@@ -97,9 +94,8 @@ def evaluate(encoder: Any, sets: dict[str, Any], root: Path, split: str = "dev")
 
 def main() -> None:
     """CLI: see the module docstring."""
-    from models.encoder import PACKAGED_MODEL, Encoder, base_digest, resolve_model_path
-    from models.issue_encoder import ISSUE_ADAPTER, IssuePolicy, load_issue_sets
-    from models.issue_training import train_issue_adapter
+    from models.encoder import PACKAGED_MODEL, Encoder
+    from models.issue_encoder import ISSUE_ADAPTER, IssuePolicy, fit_adapter, load_issue_sets
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="shipped, frozen, or a variant name")
@@ -111,20 +107,14 @@ def main() -> None:
     sets = load_issue_sets(root)
     overrides = json.loads(args.overrides)
     record: dict[str, Any] = {"name": args.name, "overrides": overrides}
-    adapter: Path | None = {"shipped": ISSUE_ADAPTER, "frozen": None}.get(args.name, ISSUE_ADAPTER)
-    if args.name not in ("shipped", "frozen"):
-        folder = args.out / args.name
-        folder.mkdir(parents=True, exist_ok=True)
-        adapter = folder / ISSUE_ADAPTER.name
-        if not adapter.exists():
-            fields = {
-                k: tuple(tuple(x) for x in v) if isinstance(v, list) else v for k, v in overrides.items()
-            }
-            policy = replace(IssuePolicy(), **fields)
-            path = resolve_model_path(PACKAGED_MODEL)
-            start = time.perf_counter()
-            record["history"] = train_issue_adapter(sets, policy, path, adapter, base_digest(path))
-            record["train_seconds"] = round(time.perf_counter() - start, 1)
+    adapter: Path | None = {"shipped": ISSUE_ADAPTER, "frozen": None}.get(
+        args.name, args.out / args.name / ISSUE_ADAPTER.name
+    )
+    if adapter is not None and not adapter.exists():
+        fields = {k: tuple(tuple(x) for x in v) if isinstance(v, list) else v for k, v in overrides.items()}
+        adapter.parent.mkdir(parents=True, exist_ok=True)
+        history, _, seconds = fit_adapter(sets, replace(IssuePolicy(), **fields), adapter)
+        record.update(history=history, train_seconds=round(seconds, 1))
     encoder = Encoder(PACKAGED_MODEL, adapter=adapter, max_length=IssuePolicy.max_length)
     record["dev"] = evaluate(encoder, sets, root)
     print(json.dumps(record))

@@ -182,18 +182,26 @@ def score_sets(encoder: Encoder, sets: dict[str, Dataset], split: str = "test") 
     return out
 
 
-def train(out: Path, root: str | Path | None = None, policy: IssuePolicy | None = None) -> dict[str, Any]:
-    """Train the issue adapter into `out`, score it and the base model on the held-out split."""
+def fit_adapter(
+    sets: dict[str, Dataset], policy: IssuePolicy, adapter_file: Path
+) -> tuple[list[dict[str, Any]], str, float]:
+    """Train an issue adapter into `adapter_file`: its dev history, the base weights' digest, seconds."""
     from models.issue_training import train_issue_adapter
 
-    sets = load_issue_sets(root)
-    policy = policy or IssuePolicy()
     path = resolve_model_path(PACKAGED_MODEL)
     digest = base_digest(path)
-    out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    history = train_issue_adapter(sets, policy, path, out / ISSUE_ADAPTER.name, digest)
-    return write_meta(out, sets, policy, digest, history, time.perf_counter() - start)
+    history = train_issue_adapter(sets, policy, path, adapter_file, digest)
+    return history, digest, time.perf_counter() - start
+
+
+def train(out: Path, root: str | Path | None = None, policy: IssuePolicy | None = None) -> dict[str, Any]:
+    """Train the issue adapter into `out`, score it and the base model on the held-out split."""
+    sets = load_issue_sets(root)
+    policy = policy or IssuePolicy()
+    out.mkdir(parents=True, exist_ok=True)
+    history, digest, seconds = fit_adapter(sets, policy, out / ISSUE_ADAPTER.name)
+    return write_meta(out, sets, policy, digest, history, seconds)
 
 
 def write_meta(

@@ -24,17 +24,16 @@ if TYPE_CHECKING:
     from models.issue_encoder import IssuePolicy
 
 
-def _masks(model: nn.Module, mask: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+def _masks(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """The additive attention mask (batch, 1, 1, seq) that BERT's eager and SDPA attention both take:
     0 where a token is attended, the dtype's minimum on padding. Built here rather than through
     ``BertModel``'s private mask helper, whose signature changes between transformers releases.
     """
-    del model
-    return (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
+    return (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
 
 
 def _run_layers(model: nn.Module, layers: range, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    attn = _masks(model, mask, hidden)
+    attn = _masks(mask, hidden.dtype)
     for i in layers:
         out = model.encoder.layer[i](hidden, attn)
         hidden = out[0] if isinstance(out, tuple) else out
