@@ -259,3 +259,30 @@ def test_fit_topics__clusters_in_the_cluster_space_and_describes_in_the_main_spa
         assert np.allclose(topic.centroid, members / np.linalg.norm(members), atol=1e-5)
     with pytest.raises(ModelError):
         fit_topics(texts, main, cluster_embeddings=space[:10])
+
+
+def test_label_topics__complaint_filler_does_not_start_a_label() -> None:
+    samples = {
+        0: [
+            "having this issue with the login page again",
+            "anyone having this issue? login page times out",
+            "still having this issue",
+        ]
+    }
+    stop = {"this", "with", "the", "again", "out", "still"}
+    labels = label_topics({0: np.ones(4)}, samples, {0: ["login"]}, stop, None, 5)
+    assert labels[0] == "login page"  # not "having this issue", said more often
+
+
+def test_label_topics__model_numbers_stay_and_bare_numbers_go() -> None:
+    samples = {
+        0: [
+            "my galaxy s7 reboots, flight 3763 too",
+            "galaxy s7 reboots overnight",
+            "the galaxy s7 reboots when charging, case 3763",
+        ]
+    }
+    labels = label_topics({0: np.ones(4)}, samples, {0: ["galaxy"]}, {"my", "the", "when", "too"}, None, 5)
+    assert labels[0] == "galaxy s7 reboots"
+    counts = {0: ["ticket 48213 still open", "ticket 48213 still open?", "ticket 48213 still open!!"]}
+    assert "48213" not in label_topics({0: np.ones(4)}, counts, {0: ["ticket"]}, set(), None, 5)[0]
