@@ -63,6 +63,7 @@ class SourceSummary:
 _TAG = re.compile(r"<[^>]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 def clean_text(value: Any, *, strip_html: bool = False, limit: int = MAX_TEXT_CHARS) -> str:
@@ -88,9 +89,11 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
 
 def match_alias(brand: BrandConfig, *texts: str | None) -> str | None:
     """The first alias of `brand` found (whole word, case-insensitive) in `texts`, unless an exclusion
-    phrase appears; None when there is no match or the match is excluded.
+    phrase appears; None when there is no match or the match is excluded. Links do not count: a post
+    that only links to docs.google.com is not about Google (the demo's top how-to was a headphone
+    guide citing a Google Docs sheet).
     """
-    blob = " \n ".join(t for t in texts if t).lower()
+    blob = _LINK.sub(" ", " \n ".join(t for t in texts if t).lower())
     if not blob:
         return None
     for phrase in brand.exclude:

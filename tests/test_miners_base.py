@@ -17,6 +17,14 @@ def test_match_alias__exclusions_drop_false_matches() -> None:
     assert match_alias(BRAND, "Apple support was slow") == "Apple"
 
 
+def test_match_alias__a_link_is_not_a_mention() -> None:
+    google = BrandConfig(name="Google", aliases=["Android"])
+    guide = "My [amp cheat sheet](https://docs.google.com/spreadsheet/ccc?key=0Av) and www.google.com/maps/x"
+    assert match_alias(google, "[GUIDE] DACs and Amps", guide) is None
+    assert match_alias(google, "Asked Google support", guide) == "Google"
+    assert match_alias(google, "see google.com for help") == "Google"  # a name in plain words still counts
+
+
 def test_clean_text__strips_html_controls_and_surrogates() -> None:
     assert clean_text("<b>hi</b> &amp; bye<br>", strip_html=True) == "hi & bye"
     assert clean_text("a\x00b\x1fc\ud800d") == "abc?d"
