@@ -21,7 +21,14 @@ from models.creators import shortlist_creators
 from models.howto import Baselines, ScoredHowto, rank_howto, replies_by_target
 from models.insight import HowtoItem, KbGap, TopicSummary, WeakArticle
 from models.kb import Article, KbMatch, article_vectors, draft_outline, load_kb, match_articles
-from models.topic_tracking import TopicSnapshot, latest_snapshots, match_topics, topic_status, trend
+from models.topic_tracking import (
+    TopicSnapshot,
+    latest_snapshots,
+    match_topics,
+    reference_centroids,
+    topic_status,
+    trend,
+)
 from models.topics import (
     TopicParams,
     TopicResult,
@@ -165,7 +172,8 @@ def topic_stage(
     known = latest_snapshots(history, before=week.period)
     next_id = max((s.topic_id for s in history), default=-1) + 1
     local = {t: topic.centroid for t, topic in result.topics.items()}
-    mapping = match_topics(local, known, config.topics.match_similarity, next_id)
+    reference = reference_centroids(history, week.period, config.topics.match_history)
+    mapping = match_topics(local, reference, config.topics.match_similarity, next_id)
     prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
     seen = {s.topic_id for s in history if s.period < week.period}
     in_space = {mapping[t]: c for t, c in topic_centroids(space, result.assignments).items()}

@@ -1,9 +1,23 @@
 """Topic identity across weeks: stable ids by centroid similarity, label history, status, trends.
 
 Each period's topics are matched one-to-one (greedily, most similar pair first) against the topics
-known from *earlier* periods, each represented by its latest centroid. A match needs a cosine
-similarity of at least `topics.match_similarity`; an unmatched topic gets a fresh id. Because only
-earlier periods are consulted, re-analysing a period gives the same ids (idempotent).
+known from *earlier* periods, each represented by the size-weighted mean of its last
+`topics.match_history` centroids (a weekly topic of a dozen complaints has a noisy centroid; pooling
+its recent weeks steadies it). A match needs a cosine similarity of at least `topics.match_similarity`;
+an unmatched topic gets a fresh id. Because only earlier periods are consulted, re-analysing a period
+gives the same ids (idempotent).
+
+Measured with `python -m bench.topic_matching --weeks` (true-label topics of 4-16 texts drawn week by
+week for 8 weeks, a quarter of them replaced by unseen labels each week; 40 runs; main encoder, masked
+text). Share of recurring topics that kept their id / of new topics wrongly given an old one:
+
+    defaults                                  BANKING77 intents   airline complaint reasons
+    latest centroid, similarity 0.80 (before)     0.982 / 0.100     0.499 / 0.068
+    last 4 weeks pooled, 0.80                     0.990 / 0.116     0.594 / 0.091
+    last 4 weeks pooled, 0.82 (now)               0.986 / 0.065     0.516 / 0.044
+
+A new topic hidden under an old id is the costlier error (a new issue would not be flagged), so the
+threshold rose with the pooling: better on both counts on both sets.
 
 Status, with thresholds from config (`growing_ratio`, `fading_ratio`):
 
@@ -44,19 +58,35 @@ def latest_snapshots(history: Sequence[TopicSnapshot], before: str) -> dict[int,
     return latest
 
 
+def reference_centroids(history: Sequence[TopicSnapshot], before: str, last: int) -> dict[int, np.ndarray]:
+    """Each topic's centroid for matching: the size-weighted mean of its `last` most recent unit
+    centroids from periods earlier than `before`.
+    """
+    by_topic: dict[int, list[TopicSnapshot]] = {}
+    for snap in sorted(history, key=lambda s: s.period):
+        if snap.period < before:
+            by_topic.setdefault(snap.topic_id, []).append(snap)
+    return {
+        topic_id: _unit(sum(max(s.size, 1) * _unit(s.centroid) for s in snaps[-max(last, 1) :]))
+        for topic_id, snaps in by_topic.items()
+    }
+
+
 def match_topics(
     centroids: Mapping[int, np.ndarray],
-    known: Mapping[int, TopicSnapshot],
+    known: Mapping[int, np.ndarray],
     threshold: float,
     next_id: int,
 ) -> dict[int, int]:
-    """Map this period's local topic ids to stable ids (matched, else fresh from `next_id` on)."""
+    """Map this period's local topic ids to stable ids (matched to `known` reference centroids, else
+    fresh from `next_id` on).
+    """
     local = sorted(centroids)
     stable = sorted(known)
     mapping: dict[int, int] = {}
     if local and stable:
         a = np.stack([_unit(centroids[i]) for i in local])
-        b = np.stack([_unit(known[j].centroid) for j in stable])
+        b = np.stack([_unit(known[j]) for j in stable])
         sims = a @ b.T
         pairs = sorted(
             ((float(sims[x, y]), local[x], stable[y]) for x in range(len(local)) for y in range(len(stable))),

@@ -7,6 +7,7 @@ from models.topic_tracking import (
     label_history,
     latest_snapshots,
     match_topics,
+    reference_centroids,
     topic_status,
     trend,
 )
@@ -28,16 +29,32 @@ def _history() -> list[TopicSnapshot]:
 
 
 def test_match_topics__same_topic_next_week_keeps_its_id() -> None:
-    known = latest_snapshots(_history(), before="2026-W48")
+    known = reference_centroids(_history(), before="2026-W48", last=1)
     mapping = match_topics({5: _vec(1, 0.15), 7: _vec(0, 0.05, 1)}, known, threshold=0.8, next_id=2)
     assert mapping[5] == 0
     assert mapping[7] == 2  # nothing similar enough: a fresh id
 
 
 def test_match_topics__one_to_one_most_similar_wins() -> None:
-    known = latest_snapshots(_history(), before="2026-W48")
+    known = reference_centroids(_history(), before="2026-W48", last=1)
     mapping = match_topics({0: _vec(1, 0.19), 1: _vec(1, 0.5)}, known, threshold=0.8, next_id=2)
     assert mapping == {0: 0, 1: 2}
+
+
+def test_reference_centroids__pooled_weeks_keep_a_drifting_topic() -> None:
+    history = [
+        TopicSnapshot(0, "2026-W44", "youtube buffers", 10, _vec(1, 0.0, 0.4)),
+        TopicSnapshot(0, "2026-W45", "youtube loads slowly", 15, _vec(1, 0.0, -0.4)),
+        TopicSnapshot(1, "2026-W45", "password reset", 7, _vec(0, 1)),
+        TopicSnapshot(0, "2026-W47", "later", 5, _vec(0, 0, 1)),  # not before W46: ignored
+    ]
+    this_week = {0: _vec(1, 0.0, 0.35)}  # closer to W44 than to the noisier latest snapshot
+    latest_only = reference_centroids(history, before="2026-W46", last=1)
+    pooled = reference_centroids(history, before="2026-W46", last=4)
+    assert float(this_week[0] @ latest_only[0]) < 0.8 <= float(this_week[0] @ pooled[0])
+    assert match_topics(this_week, latest_only, threshold=0.8, next_id=2) == {0: 2}
+    assert match_topics(this_week, pooled, threshold=0.8, next_id=2) == {0: 0}
+    assert np.allclose(pooled[1], _vec(0, 1)) and set(pooled) == {0, 1}
 
 
 def test_latest_snapshots__only_earlier_periods_count() -> None:

@@ -180,7 +180,8 @@ class TopicsConfig(_Strict):
     """Topic modelling and week-to-week identity."""
 
     min_documents: int = Field(20, ge=2)
-    match_similarity: float = Field(0.80, ge=0, le=1)
+    match_similarity: float = Field(0.82, ge=0, le=1)  # bench/topic_matching.py --weeks
+    match_history: int = Field(4, ge=1)  # a topic's last N weekly centroids, size-weighted, for matching
     growing_ratio: float = Field(1.5, gt=1)
     fading_ratio: float = Field(0.5, gt=0, lt=1)
     kb_match_threshold: float = Field(0.45, ge=0, le=1)
