@@ -8,6 +8,11 @@ Texts go through exactly what `ugcminer topics` does (`models.topics.topics_for_
 URLs and --mask terms masked, the default encoder, `fit_topics` with default `TopicParams`).
 Embeddings are cached in `--cache` (keyed by encoder version and texts) so re-runs only re-cluster.
 
+"names" is a label-quality proxy: the share of topics whose label, encoded by the main encoder, sits
+closer to the name of the topic's majority class ("card arrival", "Lost Luggage"; `_` read as a space)
+than to any other class name. Held-out rows, 2026-12-07: BANKING77 0.623 (0.604 before labels stopped
+starting with complaint filler), airline 0.44 (0.46; 50 topics, one label changed).
+
 By default only the rows the topic encoder (models.issue_encoder) never trained on are scored (its
 held-out 30 % split); --all-rows scores every row (partly in-sample), --main-encoder clusters with the
 main encoder instead of the topic encoder. The "exploration" figures below predate the topic encoder
@@ -126,7 +131,28 @@ def score(
         "nmi": normalized_mutual_info_score(labels, result.assignments),
         "seconds": seconds,
         "examples": "; ".join(t.label for t in examples),
+        "names": label_names_class(
+            result.assignments, {t: x.label for t, x in result.topics.items()}, labels
+        ),
     }
+
+
+def label_names_class(assignments: object, topic_labels: dict[int, str], labels: list[str]) -> float:
+    """Share of topics whose label is nearest (main encoder, cosine) to its majority class's name."""
+    from collections import Counter
+
+    from models.encoder import load_encoder
+
+    assignments = np.asarray(assignments)
+    ids = sorted(t for t in topic_labels if t >= 0 and (assignments == t).any())
+    if not ids:
+        return float("nan")
+    classes = sorted(set(labels))
+    encode = load_encoder().encode
+    sims = encode([topic_labels[t] for t in ids]) @ encode([c.replace("_", " ") for c in classes]).T
+    truth = np.asarray(labels)
+    majority = [Counter(truth[assignments == t].tolist()).most_common(1)[0][0] for t in ids]
+    return float(np.mean([classes[int(row.argmax())] == m for row, m in zip(sims, majority, strict=True)]))
 
 
 def score_output(path: Path, label_column: str) -> dict[str, object]:
@@ -138,6 +164,7 @@ def score_output(path: Path, label_column: str) -> dict[str, object]:
     rows = read_rows(path)
     topics = [int(r["topic_id"]) for r in rows]
     labels = [str(r[label_column]) for r in rows]
+    names = {int(r["topic_id"]): str(r.get("topic_label") or "") for r in rows}
     return {
         "dataset": path.name,
         "docs": len(rows),
@@ -147,18 +174,20 @@ def score_output(path: Path, label_column: str) -> dict[str, object]:
         "nmi": normalized_mutual_info_score(labels, topics),
         "seconds": float("nan"),
         "examples": "",
+        "names": label_names_class(topics, names, labels),
     }
 
 
 def print_table(rows: list[dict[str, object]]) -> None:
     """Print the results as a fixed-width table."""
     print(
-        f"{'dataset':<28}{'docs':>7}{'labels':>7}{'topics':>7}{'outliers':>9}{'NMI':>7}{'fit s':>7}  top labels"
+        f"{'dataset':<28}{'docs':>7}{'labels':>7}{'topics':>7}{'outliers':>9}{'NMI':>7}{'names':>7}{'fit s':>7}"
+        "  top labels"
     )
     for r in rows:
         print(
             f"{r['dataset']:<28}{r['docs']:>7}{r['labels']:>7}{r['topics']:>7}{r['outliers']:>9.1%}"
-            f"{r['nmi']:>7.3f}{r['seconds']:>7.1f}  {r['examples']}"
+            f"{r['nmi']:>7.3f}{r['names']:>7.3f}{r['seconds']:>7.1f}  {r['examples']}"
         )
 
 

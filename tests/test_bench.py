@@ -104,3 +104,14 @@ def test_issue_variants__out_of_domain_sets_are_masked_and_labelled() -> None:
     # texts are masked as the topic pass masks them: no @handles or URLs reach the encoder
     handle = re.compile(r"(?<!\w)@\w")
     assert complaints and all(not handle.search(text) and "://" not in text for text, _ in complaints)
+
+
+def test_label_names_class__a_label_that_names_its_majority_class_counts() -> None:
+    from bench.topic_quality import label_names_class
+
+    assignments = [0, 0, 0, 1, 1, -1]
+    truth = ["card_arrival", "card_arrival", "Lost Luggage", "Lost Luggage", "Lost Luggage", "card_arrival"]
+    right = {0: "card has not arrived yet", 1: "my suitcase never arrived, bag lost", -1: "unassigned"}
+    assert label_names_class(assignments, right, truth) == 1.0
+    swapped = {0: right[1], 1: right[0]}
+    assert label_names_class(assignments, swapped, truth) == 0.0
