@@ -1,7 +1,9 @@
 """How-to success: which third-party videos, posts and solution comments help customers most.
 
 An item is *instructional* when the how-to head says so or its structure does ("how to"/"guide"/
-"fix" titles, numbered steps, video chapters). Its *success* is a weighted sum of signals, each
+"fix" titles, numbered steps, video chapters). Titles that ask for a fix ("Google, please fix this",
+"needs a fix", "won't fix"), like questions, are not instructions: 8 of the 1,440 how-to-looking titles
+of the 24 subreddits in ../shared/data, among them the demo's fifth-ranked "how-to" until 2026-12-07. Its *success* is a weighted sum of signals, each
 squashed to [0, 1] so no single one dominates (weights are policy, `HowtoWeights`):
 
     velocity      views per day (videos) or score (Reddit) against the median of comparable items
@@ -39,6 +41,11 @@ WORKED_PATTERN = re.compile(
 QUESTION_PATTERN = re.compile(
     r"^(how (do|can|should) (i|we|you)|why|what|is there|does anyone|anyone)\b", re.I
 )
+# titles that ask for a fix rather than give one ("Google, please fix this", "Maps needs a fix")
+REQUEST_PATTERN = re.compile(
+    r"\b(please|pls|plz)\s+fix\b|\bneeds?\s+(a\s+|to\s+)?fix|\b(can'?t|cannot|won'?t|doesn'?t|didn'?t)\s+fix\b",
+    re.IGNORECASE,
+)
 SOLVED_FLAIR = re.compile(r"\b(solved|resolved|answered|fixed)\b", re.IGNORECASE)
 
 
@@ -70,7 +77,7 @@ class ScoredHowto:
 def structure_score(m: Mention) -> float:
     """0..1 from the item's form: how-to title, numbered steps, video chapters."""
     title = (m.title or "").strip()  # comments have no title: only their steps count
-    asks = title.endswith("?") or QUESTION_PATTERN.match(title) is not None
+    asks = title.endswith("?") or bool(QUESTION_PATTERN.match(title) or REQUEST_PATTERN.search(title))
     score = 0.5 if TITLE_PATTERN.search(title) and not asks else 0.0
     steps = len(STEP_PATTERN.findall(m.text or ""))
     if steps >= 2:

@@ -142,6 +142,14 @@ def test_rank_howto__non_instructional_items_are_not_ranked() -> None:
 
 def test_structure_score__question_titles_are_not_instructions() -> None:
     assert structure_score(_m("q", "post", title="How do I fix my wifi?")) == 0.0
+    for request in (
+        "Google, please fix this. Search terms should carry over",
+        "Maps needs a fix",
+        "Google won't fix it",
+    ):
+        assert structure_score(_m("r", "post", title=request)) == 0.0, request
+    for offer in ("Fix for Chrome crashing on start", "Jumpy videos? Here is how to fix it!"):
+        assert structure_score(_m("f", "post", title=offer)) == 0.5, offer
     assert structure_score(
         _m("g", "post", title="Guide: fixing wifi drops", text="1. a\n2. b")
     ) == pytest.approx(0.8)
