@@ -229,3 +229,22 @@ def test_render_markdown__empty_week_says_so(tmp_path: Path):
     ):
         assert line in md
     assert "No analysis was found for this week" in md
+
+
+def test_write_report__a_topic_gone_this_week_is_not_a_gap(report, tmp_path: Path):
+    insight = make_insight()
+    gone = replace(insight.topics[0], label="vanished topic", size=0, prev_size=9, change=-9, status="fading")
+    gone = replace(gone, kb_article=None, representatives=[])
+    report.insight = replace(insight, topics=[*insight.topics, gone])
+    files = write_report(report, tmp_path / "g")
+    row = next(
+        line for line in files.markdown.read_text(encoding="utf-8").splitlines() if "vanished topic" in line
+    )
+    assert "GAP" not in row and row.rstrip().endswith("| – |")
+    html = files.html.read_text(encoding="utf-8")
+    heading = html[html.index("vanished topic") : html.index("</h3>", html.index("vanished topic"))]
+    assert "GAP" not in heading
+    with files.csv["topics"].open(encoding="utf-8") as fh:
+        rows = {r["label"]: r for r in csv.DictReader(fh)}
+    assert rows["vanished topic"]["kb_coverage"] == ""
+    assert any(r["kb_coverage"] == "GAP" for r in rows.values() if r["volume"] != "0")
