@@ -1,9 +1,11 @@
 """How-to success: which third-party videos, posts and solution comments help customers most.
 
 An item is *instructional* when the how-to head says so or its structure does ("how to"/"guide"/
-"fix" titles, numbered steps, video chapters). Titles that ask for a fix ("Google, please fix this",
-"needs a fix", "won't fix"), like questions, are not instructions: 8 of the 1,440 how-to-looking titles
-of the 24 subreddits in ../shared/data, among them the demo's fifth-ranked "how-to" until 2026-12-07. Its *success* is a weighted sum of signals, each
+"fix" titles, numbered steps, video chapters). Titles that ask for a fix or for help ("Google, please
+fix this", "needs a fix", "no idea how to get rid of it", "[Help] ..."), like questions, are not
+instructions by their form (the head may still say they are): 25 of the 1,440 how-to-looking titles of
+the 24 subreddits in ../shared/data, 23 of them rightly (two r/lifehacks tips read "can't figure out how
+to ..."); two were in the demo's top five until 2026-12-07. Its *success* is a weighted sum of signals, each
 squashed to [0, 1] so no single one dominates (weights are policy, `HowtoWeights`):
 
     velocity      views per day (videos) or score (Reddit) against the median of comparable items
@@ -41,9 +43,12 @@ WORKED_PATTERN = re.compile(
 QUESTION_PATTERN = re.compile(
     r"^(how (do|can|should) (i|we|you)|why|what|is there|does anyone|anyone)\b", re.I
 )
-# titles that ask for a fix rather than give one ("Google, please fix this", "Maps needs a fix")
+# titles that ask for a fix or for help rather than give one ("Google, please fix this", "needs a fix",
+# "I have no idea how to get rid of it", "[Help] ...")
 REQUEST_PATTERN = re.compile(
-    r"\b(please|pls|plz)\s+fix\b|\bneeds?\s+(a\s+|to\s+)?fix|\b(can'?t|cannot|won'?t|doesn'?t|didn'?t)\s+fix\b",
+    r"\b(please|pls|plz)\s+fix\b|\bneeds?\s+(a\s+|to\s+)?fix|\b(can'?t|cannot|won'?t|doesn'?t|didn'?t)\s+fix\b|"
+    r"\b(no idea|(don'?t|do not|doesn'?t|didn'?t) know|not sure|unsure|(can'?t|cannot|trying to) figure out|"
+    r"wondering) how to\b|^\W*help\b|\bneed help\b|\b(please|pls|plz)\s+help\b",
     re.IGNORECASE,
 )
 SOLVED_FLAIR = re.compile(r"\b(solved|resolved|answered|fixed)\b", re.IGNORECASE)

@@ -146,6 +146,8 @@ def test_structure_score__question_titles_are_not_instructions() -> None:
         "Google, please fix this. Search terms should carry over",
         "Maps needs a fix",
         "Google won't fix it",
+        "I have malware on my laptop, and I have no idea how to get rid of it.",
+        "[HELP] Please... Someone tell me how to fix this small problem.",
     ):
         assert structure_score(_m("r", "post", title=request)) == 0.0, request
     for offer in ("Fix for Chrome crashing on start", "Jumpy videos? Here is how to fix it!"):
