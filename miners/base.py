@@ -63,7 +63,7 @@ class SourceSummary:
 _TAG = re.compile(r"<[^>]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
-_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+LINK_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # the one URL pattern: miners and models
 
 
 def clean_text(value: Any, *, strip_html: bool = False, limit: int = MAX_TEXT_CHARS) -> str:
@@ -93,7 +93,7 @@ def match_alias(brand: BrandConfig, *texts: str | None) -> str | None:
     that only links to docs.google.com is not about Google (the demo's top how-to was a headphone
     guide citing a Google Docs sheet).
     """
-    blob = _LINK.sub(" ", " \n ".join(t for t in texts if t).lower())
+    blob = LINK_PATTERN.sub(" ", " \n ".join(t for t in texts if t).lower())
     if not blob:
         return None
     for phrase in brand.exclude:

@@ -46,6 +46,11 @@ class TopicSummary:
     kb_article: dict[str, Any] | None
     mention_ids: list[str]
 
+    @property
+    def kb_gap(self) -> bool:
+        """No article covers it and it has complaints this week (a topic gone this week needs none)."""
+        return self.kb_article is None and self.size > 0
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return asdict(self)

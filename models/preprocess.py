@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+from miners.base import LINK_PATTERN
+
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 _ESCAPED_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _SPACE = re.compile(r"\s+")
@@ -25,7 +26,7 @@ def normalize_text(text: str) -> str:
         return ""
     out = html.unescape(html.unescape(text))
     out = _ESCAPED_UNICODE.sub(lambda m: chr(int(m.group(1), 16)), out)
-    out = _URL.sub("http", out)
+    out = LINK_PATTERN.sub("http", out)
     out = _MENTION.sub("@user", out)
     # lone surrogates (the tokenizer rejects them) become '?'
     out = out.encode("utf-8", "replace").decode("utf-8")

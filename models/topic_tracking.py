@@ -49,26 +49,27 @@ class TopicSnapshot:
     words: tuple[str, ...] = ()
 
 
-def latest_snapshots(history: Sequence[TopicSnapshot], before: str) -> dict[int, TopicSnapshot]:
-    """Each topic's most recent snapshot from periods earlier than `before`."""
-    latest: dict[int, TopicSnapshot] = {}
+def _earlier_by_topic(history: Sequence[TopicSnapshot], before: str) -> dict[int, list[TopicSnapshot]]:
+    """Each topic's snapshots from periods earlier than `before`, oldest first."""
+    by_topic: dict[int, list[TopicSnapshot]] = {}
     for snap in sorted(history, key=lambda s: s.period):
         if snap.period < before:
-            latest[snap.topic_id] = snap
-    return latest
+            by_topic.setdefault(snap.topic_id, []).append(snap)
+    return by_topic
+
+
+def latest_snapshots(history: Sequence[TopicSnapshot], before: str) -> dict[int, TopicSnapshot]:
+    """Each topic's most recent snapshot from periods earlier than `before`."""
+    return {topic_id: snaps[-1] for topic_id, snaps in _earlier_by_topic(history, before).items()}
 
 
 def reference_centroids(history: Sequence[TopicSnapshot], before: str, last: int) -> dict[int, np.ndarray]:
     """Each topic's centroid for matching: the size-weighted mean of its `last` most recent unit
     centroids from periods earlier than `before`.
     """
-    by_topic: dict[int, list[TopicSnapshot]] = {}
-    for snap in sorted(history, key=lambda s: s.period):
-        if snap.period < before:
-            by_topic.setdefault(snap.topic_id, []).append(snap)
     return {
         topic_id: _unit(sum(max(s.size, 1) * _unit(s.centroid) for s in snaps[-max(last, 1) :]))
-        for topic_id, snaps in by_topic.items()
+        for topic_id, snaps in _earlier_by_topic(history, before).items()
     }
 
 

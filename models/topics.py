@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from miners.base import LINK_PATTERN
 from models.topic_labels import label_topics
 from ugcminer.errors import ModelError
 
@@ -40,7 +41,6 @@ SOCIAL_STOP_WORDS = frozenset(
     "thanks thank thx pls please hi hey hello lol yes yeah ok okay really guys one would could also still".split()
 )
 _HANDLE = re.compile(r"(?<![\w@])[@#]\w+")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 
@@ -118,7 +118,7 @@ def topic_terms(brand: Any) -> list[str]:
 
 def mask_text(text: str, terms: Sequence[str] = ()) -> str:
     """`text` without URLs, @handles, #tags and the brand `terms` (whole words, any case)."""
-    out = _URL.sub(" ", text or "")
+    out = LINK_PATTERN.sub(" ", text or "")
     out = _HANDLE.sub(" ", out)
     if terms:
         pattern = r"\b(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")\b"

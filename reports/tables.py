@@ -24,8 +24,7 @@ def _topic_rows(report: Report) -> list[dict[str, Any]]:
                 "negative": round(float(t.sentiment.get("negative", 0.0)), 3),
                 "neutral": round(float(t.sentiment.get("neutral", 0.0)), 3),
                 "positive": round(float(t.sentiment.get("positive", 0.0)), 3),
-                "kb_coverage": kb.get("title")
-                or ("GAP" if t.size else ""),  # a vanished topic needs no article
+                "kb_coverage": kb.get("title") or ("GAP" if t.kb_gap else ""),
                 "kb_url": kb.get("url"),
                 "kb_similarity": kb.get("similarity"),
                 "words": ", ".join(t.words),
