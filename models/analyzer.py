@@ -10,7 +10,6 @@ the texts instead of the embedding.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,9 +90,7 @@ class Analyzer:
             if cfg.backend == "hub":
                 parts.append(f"{task}=hub:{cfg.model}")
             else:
-                head = self.heads[task]  # type: ignore[index]
-                digest = hashlib.sha1(head.weight.tobytes() + head.bias.tobytes()).hexdigest()[:8]
-                parts.append(f"{task}={digest}")
+                parts.append(f"{task}={self.heads.digest(task)}")  # type: ignore[union-attr]
         return "+".join(parts)
 
     def thresholds(self) -> dict[str, float]:
@@ -125,7 +122,7 @@ class Analyzer:
         if task in self._hub:
             proba = np.asarray(self._hub[task].predict_proba(list(texts)), dtype=np.float32)
             return proba[:, -1] if task in BINARY_TASKS and proba.ndim == 2 else proba
-        return self.heads[task].predict_proba(embeddings)  # type: ignore[index]
+        return self.heads.predict_proba(task, embeddings, texts)  # type: ignore[union-attr]
 
 
 _CACHE: dict[str, Analyzer] = {}

@@ -8,14 +8,19 @@ heads were trained on. No pickles.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ugcminer.errors import ModelError
+
+if TYPE_CHECKING:
+    from models.text_view import TextView
 
 HEADS_FILE = "heads.safetensors"
 META_FILE = "heads.json"
@@ -55,12 +60,33 @@ class HeadSet:
     heads: dict[str, LinearHead]
     encoder_version: str
     meta: dict[str, Any]
+    text_views: dict[str, TextView] = field(default_factory=dict)
 
     def __getitem__(self, task: str) -> LinearHead:
         try:
             return self.heads[task]
         except KeyError:
             raise ModelError(f"no trained {task!r} head (known: {', '.join(self.heads)})") from None
+
+    def predict_proba(self, task: str, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """The head's probabilities for `embeddings`, joined with its text view (``models.text_view``)
+        of `texts` where the task has one.
+        """
+        return joint_proba(self[task], self.text_views.get(task), embeddings, texts)
+
+    def digest(self, task: str) -> str:
+        """Content hash of the task's head (and text view): results re-score when it changes."""
+        head = self[task]
+        digest = hashlib.sha1(head.weight.tobytes() + head.bias.tobytes()).hexdigest()[:8]
+        view = self.text_views.get(task)
+        return f"{digest}.{view.digest}" if view is not None else digest
+
+
+def joint_proba(
+    head: LinearHead, view: TextView | None, embeddings: np.ndarray, texts: Sequence[str]
+) -> np.ndarray:
+    """`head`'s probabilities for `embeddings`, joined with `view` of `texts` when there is one."""
+    return head.predict_proba(embeddings) if view is None else view.fuse(head.logits(embeddings), texts)
 
 
 def save_heads(folder: Path, heads: dict[str, LinearHead], meta: dict[str, Any]) -> None:
@@ -99,7 +125,12 @@ def load_heads(folder: Path) -> HeadSet:
         raise ModelError(
             f"{folder}: heads files are unreadable or incomplete ({exc}); rerun `ugcminer train`"
         ) from exc
-    return HeadSet(heads=heads, encoder_version=document.get("encoder_version", ""), meta=document)
+    from models.text_view import load_text_view
+
+    views = {task: load_text_view(folder, task) for task in document.get("text_views", [])}
+    return HeadSet(
+        heads=heads, encoder_version=document.get("encoder_version", ""), meta=document, text_views=views
+    )
 
 
 def _head(task: str, entry: dict[str, Any], tensors: dict[str, np.ndarray]) -> LinearHead:

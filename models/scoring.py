@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,11 +18,15 @@ from models.data import Dataset
 from models.encoder import Encoder
 from models.heads import (
     LinearHead,
+    joint_proba,
     macro_recall_bias,
     threshold_for_precision,
     threshold_max_macro_f1,
     with_calibration,
 )
+
+if TYPE_CHECKING:
+    from models.text_view import TextView
 
 FEW_SHOT = 10
 FEW_SHOT_QUERIES = 30
@@ -73,16 +77,21 @@ def classification_scores(y: np.ndarray, pred: np.ndarray, names: tuple[str, ...
 
 
 def score_heads(
-    encoder: Encoder, heads: dict[str, LinearHead], sets: dict[str, Dataset], split: str = "test"
+    encoder: Encoder,
+    heads: dict[str, LinearHead],
+    sets: dict[str, Dataset],
+    split: str = "test",
+    views: dict[str, TextView] | None = None,
 ) -> dict[str, Any]:
-    """Scores of every head on `split` (default: the held-out test split)."""
+    """Scores of every head (joined with its text view, if any) on `split` (default: the held-out
+    test split).
+    """
     from sklearn.metrics import average_precision_score
 
     out: dict[str, Any] = {}
     for task, head in heads.items():
         texts, labels = sets[task].part(split)
-        emb = encoder.encode(texts)
-        proba = head.predict_proba(emb)
+        proba = joint_proba(head, (views or {}).get(task), encoder.encode(texts), texts)
         if head.kind == "softmax":
             out[task] = classification_scores(labels, proba.argmax(1), head.labels)
             continue

@@ -9,9 +9,12 @@ Modes (``--mode``; ``score`` measures the shipped weights):
 * ``heads``: logistic-regression heads on the current encoder's embeddings (frozen baseline).
 * ``complaint-refit``: keeps the adapter and the other heads, refits only the complaint head as a
   logistic regression on the current adapted embeddings of train + dev (:func:`refit_complaint`).
+* ``text-view``: keeps adapter and heads, fits the sentiment head's word/character n-gram view
+  (``models.text_view``) and adds it to the weights folder (:func:`add_text_views`).
 
 Then, on the dev split: sentiment logit offsets maximising macro recall, complaint threshold maximising
-macro-F1, how-to threshold for precision >= 0.93. Scores on the held-out test split go into the metadata.
+macro-F1, how-to threshold for precision >= 0.93; the sentiment head's n-gram text view is fitted on the
+train split and joined to the head on dev (``TrainPolicy.text_view_tasks``). Scores on the held-out test split go into the metadata.
 Runs without installing the project: ``PYTHONPATH=. python -m models.train --device cuda --out DIR``.
 """
 
@@ -31,6 +34,7 @@ from models.data import Dataset, data_dir, load_task
 from models.encoder import PACKAGED_MODEL, WEIGHTS_DIR, Encoder, base_digest, resolve_model_path
 from models.heads import LinearHead, fit_logistic, save_heads
 from models.scoring import banking77_few_shot, calibrate, classification_scores, score_heads
+from models.text_view import TextView, fit_text_view, save_text_view
 from ugcminer.errors import ModelError
 
 TASKS = ("sentiment", "complaint", "howto")
@@ -58,6 +62,7 @@ class TrainPolicy:
     seed: int = 13
     lr_c: tuple[float, ...] = (0.5, 2.0, 8.0)
     howto_precision: float = 0.93
+    text_view_tasks: tuple[str, ...] = ("sentiment",)  # softmax heads joined with an n-gram view
 
 
 def load_sets(tasks: tuple[str, ...], root: Path, limit: int | None = None) -> dict[str, Dataset]:
@@ -123,7 +128,8 @@ def train(
     if mode != "adapter":
         heads, history = fit_heads_frozen(encoder, sets, policy), []
     heads = calibrate(encoder, heads, sets, policy.howto_precision)
-    scores = score_heads(encoder, heads, sets)
+    views = fit_text_views(encoder, heads, sets, policy.text_view_tasks)
+    scores = score_heads(encoder, heads, sets, views=views)
     few_shot = banking77_few_shot(encoder, root) if limit is None else None
     seconds = round(time.time() - started, 1)
     heads = {t: replace(h, meta={**h.meta, **_head_meta(t, sets[t], scores[t])}) for t, h in heads.items()}
@@ -137,8 +143,11 @@ def train(
         "device": device,
         "train_seconds": seconds,
         "banking77_10shot_nearest_centroid": few_shot,
+        "text_views": sorted(views),
     }
     save_heads(out, heads, meta)
+    for task, view in views.items():
+        save_text_view(out, view, {"training_data": TRAINING_DATA[task], "metrics": scores[task]})
     metrics = {
         "encoder_version": encoder.version,
         "mode": mode,
@@ -151,6 +160,56 @@ def train(
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log(json.dumps({k: metrics[k] for k in ("scores", "banking77_10shot_nearest_centroid", "train_seconds")}))
     return metrics
+
+
+def fit_text_views(
+    encoder: Encoder, heads: dict[str, LinearHead], sets: dict[str, Dataset], tasks: tuple[str, ...]
+) -> dict[str, TextView]:
+    """An n-gram view (``models.text_view``) per softmax head in `tasks`: fitted on the train split,
+    joined with the (calibrated) head on the dev split.
+    """
+    views = {}
+    for task in tasks:
+        if task not in heads or heads[task].kind != "softmax":
+            continue
+        dev_texts, dev_labels = sets[task].part("dev")
+        dev = (dev_texts, dev_labels, heads[task].logits(encoder.encode(dev_texts)))
+        views[task] = fit_text_view(task, heads[task].labels, sets[task].part("train"), dev)
+    return views
+
+
+def add_text_views(
+    *, weights: Path = WEIGHTS_DIR, data: Path | None = None, device: str = "cpu", log: Any = print
+) -> dict[str, Any]:
+    """Fit the text views of `TrainPolicy.text_view_tasks` for the adapter and heads in `weights` and add
+    them there (files + ``text_views`` in heads.json); returns the held-out scores with the views.
+    """
+    from models.heads import load_heads
+
+    started = time.time()
+    headset = load_heads(weights)
+    tasks = tuple(t for t in TrainPolicy().text_view_tasks if t in headset.heads)
+    sets = load_sets(tasks, data_dir(data))
+    encoder = _weights_encoder(weights, device)
+    heads = {t: headset[t] for t in tasks}
+    views = fit_text_views(encoder, heads, sets, tasks)
+    scores = score_heads(encoder, heads, sets, views=views)
+    for task, view in views.items():
+        save_text_view(weights, view, {"training_data": TRAINING_DATA[task], "metrics": scores[task]})
+    document = json.loads((weights / "heads.json").read_text(encoding="utf-8"))
+    document["text_views"] = sorted(set(document.get("text_views", [])) | set(views))
+    (weights / "heads.json").write_text(
+        json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    result = {"scores": scores, "fusion": {t: v.fusion for t, v in views.items()}}
+    result["seconds"] = round(time.time() - started, 1)
+    log(json.dumps(result))
+    return result
+
+
+def _weights_encoder(weights: Path, device: str) -> Encoder:
+    adapter = weights / "encoder_adapter.safetensors"
+    return Encoder(PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device)
 
 
 def score_weights(
@@ -169,13 +228,12 @@ def score_weights(
 
     root = data_dir(data)
     headset = load_heads(weights)
-    adapter = weights / "encoder_adapter.safetensors"
-    encoder = Encoder(PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device)
+    encoder = _weights_encoder(weights, device)
     if encoder.version != headset.encoder_version:
         log(f"warning: heads are for {headset.encoder_version}, encoder is {encoder.version}")
     sets = load_sets(tasks, root)
     result: dict[str, Any] = {"encoder_version": encoder.version, "device": device}
-    result["scores"] = score_heads(encoder, {t: headset[t] for t in tasks}, sets)
+    result["scores"] = score_heads(encoder, {t: headset[t] for t in tasks}, sets, views=headset.text_views)
     result["banking77_10shot_nearest_centroid"] = {
         "adapted": banking77_few_shot(encoder, root),
         "frozen": banking77_few_shot(Encoder(PACKAGED_MODEL, adapter=None, device=device), root),
@@ -228,8 +286,7 @@ def refit_complaint(
     current = headset["complaint"]
     ds = load_task("complaint", root)
     if embeddings is None:
-        adapter = weights / "encoder_adapter.safetensors"
-        encoder = Encoder(PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device)
+        encoder = _weights_encoder(weights, device)
         if encoder.version != headset.encoder_version:
             raise ModelError(f"heads are for {headset.encoder_version}, the encoder is {encoder.version}")
         embeddings = encoder.encode(ds.texts)
@@ -341,10 +398,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", action="append", choices=TASKS, help="repeat; default all")
     parser.add_argument(
         "--mode",
-        choices=("adapter", "heads", "score", "complaint-refit"),
+        choices=("adapter", "heads", "score", "complaint-refit", "text-view"),
         default="adapter",
         help="score: measure the weights in --weights on the held-out split, train nothing; "
-        "complaint-refit: refit only the complaint head on the adapter in --weights (see README)",
+        "complaint-refit: refit only the complaint head on the adapter in --weights (see README); "
+        "text-view: fit the n-gram text views for the adapter and heads in --weights and add them there",
     )
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--device", default="cpu")
@@ -380,6 +438,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "complaint head is kept (the refit scored lower on the held-out split, see models/README.md)"
             )
         return refit_complaint(weights=args.weights, out=args.out, data=args.data, device=args.device)
+    if args.mode == "text-view":
+        return add_text_views(weights=args.weights, data=args.data, device=args.device)
     if args.mode == "score":
         out = None if args.out == WEIGHTS_DIR else args.out
         return score_weights(weights=args.weights, data=args.data, device=args.device, out=out, tasks=tasks)

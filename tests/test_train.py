@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from models import lora
 from models.data import data_dir, load_task, split_of
 from models.encoder import Encoder, base_digest, mean_pool, packaged_model_dir
+from models.heads import load_heads
 from models.train import TrainPolicy, load_sets
 from ugcminer.cli import app
 
@@ -95,3 +96,18 @@ def test_cli_train__heads_mode_writes_weights_with_metrics(tmp_path):
     assert (tmp_path / "heads.safetensors").exists() and not (
         tmp_path / "encoder_adapter.safetensors"
     ).exists()
+
+
+@pytest.mark.slow
+def test_cli_train__sentiment_gets_a_text_view_that_loads_with_the_heads(tmp_path):
+    result = CliRunner().invoke(
+        app, ["train", "--mode", "heads", "--task", "sentiment", "--limit", "60", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "heads.json").read_text())
+    assert meta["text_views"] == ["sentiment"]
+    headset = load_heads(tmp_path)
+    view = headset.text_views["sentiment"]
+    assert view.meta["metrics"]["n"] == 60 and view.meta["metrics"] == meta["heads"]["sentiment"]["metrics"]
+    proba = headset.predict_proba("sentiment", np.zeros((1, 384), np.float32), ["great, thanks!"])
+    assert proba.shape == (1, 3) and proba.sum() == pytest.approx(1, abs=1e-5)

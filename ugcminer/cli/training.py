@@ -24,6 +24,7 @@ class Mode(StrEnum):
     adapter = "adapter"
     heads = "heads"
     score = "score"
+    text_view = "text-view"
 
 
 @app.command()
@@ -33,7 +34,10 @@ def train(
     out: Path = typer.Option(None, "--out", help="where the weight files go (default models/weights)"),
     data: Path = typer.Option(None, "--data", help="the shared data folder (default ../shared/data)"),
     mode: Mode = typer.Option(
-        Mode.adapter, "--mode", help="adapter (LoRA + heads), heads (frozen LR), score"
+        Mode.adapter,
+        "--mode",
+        help="adapter (LoRA + heads), heads (frozen LR), score, text-view (add the sentiment n-gram view "
+        "to the weights in --out)",
     ),
     epochs: float = typer.Option(
         None, "--epochs", help="override the policy's epochs (CPU: fewer is faster)"
@@ -44,12 +48,16 @@ def train(
     from dataclasses import replace
 
     from models.encoder import WEIGHTS_DIR
-    from models.train import TASKS, TrainPolicy, score_weights
+    from models.train import TASKS, TrainPolicy, add_text_views, score_weights
     from models.train import train as run_training
 
     tasks = tuple(t.value for t in task) if task else TASKS
     if mode is Mode.score:
         score_weights(weights=out or WEIGHTS_DIR, data=data, device=device, tasks=tasks, log=typer.echo)
+        return
+    if mode is Mode.text_view:
+        add_text_views(weights=out or WEIGHTS_DIR, data=data, device=device, log=typer.echo)
+        typer.echo(f"Added the text views to {out or WEIGHTS_DIR}.")
         return
     policy = TrainPolicy() if epochs is None else replace(TrainPolicy(), epochs=epochs)
     run_training(
