@@ -5,7 +5,8 @@ Modes (``--mode``; ``score`` measures the shipped weights):
 * ``adapter`` (default): LoRA adapters on every linear layer of the BERT encoder, trained jointly with
   the sentiment, complaint and how-to heads (multi-task), plus a distillation term keeping the adapted
   embedding close (cosine) to the frozen model's so topics and KB matching keep working. Writes
-  ``encoder_adapter.safetensors``, ``heads.safetensors``, ``heads.json``, ``metrics.json``.
+  ``encoder_adapter.safetensors``, ``heads.safetensors``, ``heads.json``, ``metrics.json`` and the
+  sentiment text view (``sentiment_text_view.safetensors``/``.json``).
 * ``heads``: logistic-regression heads on the current encoder's embeddings (frozen baseline).
 * ``complaint-refit``: keeps the adapter and the other heads, refits only the complaint head as a
   logistic regression on the current adapted embeddings of train + dev (:func:`refit_complaint`).
@@ -32,7 +33,7 @@ import numpy as np
 from models import lora
 from models.data import Dataset, data_dir, load_task
 from models.encoder import PACKAGED_MODEL, WEIGHTS_DIR, Encoder, base_digest, resolve_model_path
-from models.heads import LinearHead, fit_logistic, save_heads
+from models.heads import META_FILE, LinearHead, fit_logistic, save_heads
 from models.scoring import banking77_few_shot, calibrate, classification_scores, score_heads
 from models.text_view import TextView, fit_text_view, save_text_view
 from ugcminer.errors import ModelError
@@ -196,11 +197,9 @@ def add_text_views(
     scores = score_heads(encoder, heads, sets, views=views)
     for task, view in views.items():
         save_text_view(weights, view, {"training_data": TRAINING_DATA[task], "metrics": scores[task]})
-    document = json.loads((weights / "heads.json").read_text(encoding="utf-8"))
+    document = json.loads((weights / META_FILE).read_text(encoding="utf-8"))
     document["text_views"] = sorted(set(document.get("text_views", [])) | set(views))
-    (weights / "heads.json").write_text(
-        json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    (weights / META_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     result = {"scores": scores, "fusion": {t: v.fusion for t, v in views.items()}}
     result["seconds"] = round(time.time() - started, 1)
     log(json.dumps(result))
@@ -360,6 +359,8 @@ def refit_complaint(
     }
     heads = {**headset.heads, "complaint": replace(head, meta=meta)}
     save_heads(out, heads, headset.meta)
+    for view in headset.text_views.values():  # kept, as the other heads are
+        save_text_view(out, view)
     metrics_path = out / "metrics.json"
     source = weights / "metrics.json"
     metrics = json.loads(source.read_text(encoding="utf-8")) if source.exists() else {}

@@ -14,6 +14,8 @@ from models.heads import best_macro_f1_threshold, dev_fold_cv, load_heads, macro
 from models.train import main, refit_complaint
 from ugcminer.errors import ModelError
 
+TEXT_VIEW_FILES = ("sentiment_text_view.json", "sentiment_text_view.safetensors")
+
 
 def test_macro_f1_by_threshold__equals_sklearn_at_every_threshold():
     rng = np.random.default_rng(0)
@@ -54,7 +56,7 @@ def synthetic_embeddings():
 def test_refit_complaint__replaces_only_the_complaint_head_reproducibly(tmp_path, synthetic_embeddings):
     weights = tmp_path / "weights"
     weights.mkdir()
-    for name in ("heads.json", "heads.safetensors", "metrics.json"):
+    for name in ("heads.json", "heads.safetensors", "metrics.json", *TEXT_VIEW_FILES):
         shutil.copy(WEIGHTS_DIR / name, weights / name)
     runs = []
     for out in (tmp_path / "a", tmp_path / "b"):
@@ -79,6 +81,7 @@ def test_refit_complaint__replaces_only_the_complaint_head_reproducibly(tmp_path
         assert (
             np.array_equal(new[task].weight, old[task].weight) and new[task].threshold == old[task].threshold
         )
+    assert new.text_views["sentiment"].digest == old.text_views["sentiment"].digest
     head = new["complaint"]
     assert head.kind == "sigmoid" and head.weight.shape == (1, 384) and 0 < head.threshold < 1
     assert head.meta["refit"]["command"].startswith("python -m models.train --mode complaint-refit")
