@@ -68,6 +68,9 @@ def heldout_rows(limit: int) -> dict[str, tuple[list[str], np.ndarray]]:
     return out
 
 
+HEADS_ONLY = "/heads-only"
+
+
 def split_spec(spec: str) -> tuple[str, int | None]:
     """``"onnx-int8:128"`` -> ("onnx-int8", 128); a bare backend keeps the config's max_length."""
     name, _, length = spec.partition(":")
@@ -75,13 +78,19 @@ def split_spec(spec: str) -> tuple[str, int | None]:
 
 
 def run_analyzer(spec: str, texts: list[str], eval_limit: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Throughput of `Analyzer.predict` with backend `spec` (``name[:max_length]``), plus predictions."""
+    """Throughput of `Analyzer.predict` with backend `spec` (``name[:max_length][/heads-only]``), plus
+    predictions. ``/heads-only`` leaves out the heads' text views (``models.text_view``): their cost.
+    """
+    from dataclasses import replace
+
     from models.analyzer import Analyzer
     from ugcminer.config import EncoderConfig, ModelsConfig
 
-    backend, length = split_spec(spec)
+    backend, length = split_spec(spec.removesuffix(HEADS_ONLY))
     encoder = EncoderConfig(backend=backend, **({"max_length": length} if length else {}))
     analyzer = Analyzer.from_config(ModelsConfig(encoder=encoder))
+    if spec.endswith(HEADS_ONLY) and analyzer.heads is not None:
+        analyzer.heads = replace(analyzer.heads, text_views={})
     analyzer.predict(texts[:8])  # warm-up (first session run allocates)
     start = time.perf_counter()
     preds = analyzer.predict(texts)

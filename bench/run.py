@@ -4,6 +4,7 @@
     python -m bench.run --quick    # tiny sizes (a smoke test; numbers are not meaningful)
     python -m bench.run --sections analyze,dask --backends torch,onnx-int8
     python -m bench.run --sections analyze --backends torch,onnx-int8:128 --eval-rows 3000   # name:max_length
+    python -m bench.run --sections analyze --backends torch,torch/heads-only   # without the text views
 
 Sections: analyze (encoder + every head via ``Analyzer.predict`` per encoder backend, against a
 roberta-base-sized sentiment pipeline; each in its own process for peak memory; agreement with torch
@@ -54,7 +55,7 @@ QUICK = Sizes(analyze=48, baseline=8, eval_rows=40, topics=(300, 600), topic_poo
 
 def run_child(backend: str, n: int, eval_rows: int, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Measure one analyze backend in a fresh process; return its JSON result and its arrays."""
-    out = workdir / f"analyze-{backend}.json"
+    out = workdir / f"analyze-{backend.replace('/', '_')}.json"
     cmd = [sys.executable, "-m", "bench.analyze", "--backend", backend, "--n", str(n), "--eval", str(eval_rows),
            "--out", str(out)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), check=False)

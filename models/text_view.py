@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -70,14 +71,13 @@ class TextView:
         h.update(json.dumps([self.word_vocab, self.char_vocab, self.fusion]).encode())
         return h.hexdigest()[:8]
 
+    @cached_property
+    def _counters(self) -> list[Any]:
+        return _counters((self.word_vocab, self.char_vocab), (self.word_ngrams, self.char_ngrams))
+
     def features(self, texts: Sequence[str]) -> Any:
         """Sparse (n, features): per block sublinear tf x idf, L2-normalised rows."""
-        return _features(
-            [normalize_text(t or "") for t in texts],
-            (self.word_vocab, self.char_vocab),
-            (self.word_ngrams, self.char_ngrams),
-            self.idf,
-        )
+        return _features([normalize_text(t or "") for t in texts], self._counters, self.idf)
 
     def log_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, k) log-probabilities of the n-gram model alone."""
@@ -121,7 +121,7 @@ def fit_text_view(
         idfs.append(vec.idf_.astype(np.float32))
     idf = np.concatenate(idfs)
     ranges = (policy.word_ngrams, policy.char_ngrams)
-    x = _features(texts, (vocabs[0], vocabs[1]), ranges, idf)
+    x = _features(texts, _counters((vocabs[0], vocabs[1]), ranges), idf)
     model = LogisticRegression(C=policy.c, max_iter=policy.max_iter, class_weight="balanced").fit(x, train[1])
     weight = np.zeros((len(labels), x.shape[1]), dtype=np.float32)
     bias = np.full(len(labels), -1e4, dtype=np.float32)  # a class absent from training never wins
@@ -204,24 +204,30 @@ def load_text_view(folder: Path, task: str) -> TextView:
     return view
 
 
-def _features(
-    texts: Sequence[str],
-    vocabs: tuple[tuple[str, ...], tuple[str, ...]],
-    ranges: tuple[tuple[int, int], tuple[int, int]],
-    idf: np.ndarray,
-) -> Any:
-    import scipy.sparse as sparse
+def _counters(
+    vocabs: tuple[tuple[str, ...], tuple[str, ...]], ranges: tuple[tuple[int, int], tuple[int, int]]
+) -> list[Any]:
+    """Count vectorizers over the fixed vocabularies: words, then characters within words."""
     from sklearn.feature_extraction.text import CountVectorizer
+
+    return [
+        CountVectorizer(analyzer=analyzer, ngram_range=tuple(ngrams), vocabulary=list(vocab))
+        for analyzer, vocab, ngrams in zip(("word", "char_wb"), vocabs, ranges, strict=True)
+    ]
+
+
+def _features(texts: Sequence[str], counters: list[Any], idf: np.ndarray) -> Any:
+    import scipy.sparse as sparse
     from sklearn.preprocessing import normalize
 
     blocks, start = [], 0
-    for analyzer, vocab, ngrams in zip(("word", "char_wb"), vocabs, ranges, strict=True):
-        counts = CountVectorizer(analyzer=analyzer, ngram_range=tuple(ngrams), vocabulary=list(vocab))
-        x = counts.transform(texts).astype(np.float32).tocsr()
+    for counter in counters:
+        x = counter.transform(texts).astype(np.float32).tocsr()
         x.data = 1.0 + np.log(x.data)  # sublinear tf
-        x = x.multiply(idf[start : start + len(vocab)]).tocsr()
+        size = x.shape[1]
+        x = x.multiply(idf[start : start + size]).tocsr()
         blocks.append(normalize(x))
-        start += len(vocab)
+        start += size
     return sparse.hstack(blocks, format="csr")
 
 

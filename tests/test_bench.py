@@ -115,3 +115,15 @@ def test_label_names_class__a_label_that_names_its_majority_class_counts() -> No
     assert label_names_class(assignments, right, truth) == 1.0
     swapped = {0: right[1], 1: right[0]}
     assert label_names_class(assignments, swapped, truth) == 0.0
+
+
+@pytest.mark.slow
+def test_run_analyzer__heads_only_leaves_out_the_text_view() -> None:
+    from bench.analyze import run_analyzer
+
+    texts = ["love it, best phone ever!!", "worst update :( cant even call", "it arrived on tuesday"] * 3
+    _, joined = run_analyzer("torch", texts, eval_limit=40)
+    _, alone = run_analyzer("torch/heads-only", texts, eval_limit=40)
+    np.testing.assert_allclose(joined["embeddings"], alone["embeddings"], atol=1e-6)  # one encoder pass
+    assert np.array_equal(joined["complaint"], alone["complaint"])  # only sentiment has a text view
+    assert not np.array_equal(joined["eval_sentiment"], alone["eval_sentiment"])
