@@ -3,7 +3,8 @@
 ``heads.safetensors`` holds ``<task>.weight`` (k, dim) and ``<task>.bias`` (k,) float32 per head;
 ``heads.json`` holds, per head, its kind (softmax over labels, or sigmoid for a binary head), labels,
 decision threshold, training data, preprocessing and measured metrics, plus the encoder version the
-heads were trained on. No pickles.
+heads were trained on and the tasks whose head is joined with an n-gram text view (``text_views``,
+files of their own: ``models.text_view``). No pickles.
 """
 
 from __future__ import annotations
@@ -76,10 +77,14 @@ class HeadSet:
 
     def digest(self, task: str) -> str:
         """Content hash of the task's head (and text view): results re-score when it changes."""
-        head = self[task]
-        digest = hashlib.sha1(head.weight.tobytes() + head.bias.tobytes()).hexdigest()[:8]
         view = self.text_views.get(task)
+        digest = head_digest(self[task])
         return f"{digest}.{view.digest}" if view is not None else digest
+
+
+def head_digest(head: LinearHead) -> str:
+    """Content hash of a head's weights (a text view records the head it was joined to)."""
+    return hashlib.sha1(head.weight.tobytes() + head.bias.tobytes()).hexdigest()[:8]
 
 
 def joint_proba(
@@ -128,6 +133,13 @@ def load_heads(folder: Path) -> HeadSet:
     from models.text_view import load_text_view
 
     views = {task: load_text_view(folder, task) for task in document.get("text_views", [])}
+    for task, view in views.items():
+        joined_to = view.meta.get("head_digest")
+        if task not in heads or (joined_to and joined_to != head_digest(heads[task])):
+            raise ModelError(
+                f"{folder}: the {task} text view was fitted for another {task} head; "
+                "rerun `python -m models.train --mode text-view`"
+            )
     return HeadSet(
         heads=heads, encoder_version=document.get("encoder_version", ""), meta=document, text_views=views
     )

@@ -33,7 +33,7 @@ import numpy as np
 from models import lora
 from models.data import Dataset, data_dir, load_task
 from models.encoder import PACKAGED_MODEL, WEIGHTS_DIR, Encoder, base_digest, resolve_model_path
-from models.heads import META_FILE, LinearHead, fit_logistic, save_heads
+from models.heads import META_FILE, LinearHead, fit_logistic, head_digest, save_heads
 from models.scoring import banking77_few_shot, calibrate, classification_scores, score_heads
 from models.text_view import TextView, fit_text_view, save_text_view
 from ugcminer.errors import ModelError
@@ -148,7 +148,7 @@ def train(
     }
     save_heads(out, heads, meta)
     for task, view in views.items():
-        save_text_view(out, view, {"training_data": TRAINING_DATA[task], "metrics": scores[task]})
+        save_text_view(out, view, _view_meta(task, heads[task], scores[task]))
     metrics = {
         "encoder_version": encoder.version,
         "mode": mode,
@@ -196,7 +196,7 @@ def add_text_views(
     views = fit_text_views(encoder, heads, sets, tasks)
     scores = score_heads(encoder, heads, sets, views=views)
     for task, view in views.items():
-        save_text_view(weights, view, {"training_data": TRAINING_DATA[task], "metrics": scores[task]})
+        save_text_view(weights, view, _view_meta(task, heads[task], scores[task]))
     document = json.loads((weights / META_FILE).read_text(encoding="utf-8"))
     document["text_views"] = sorted(set(document.get("text_views", [])) | set(views))
     (weights / META_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -204,6 +204,10 @@ def add_text_views(
     result["seconds"] = round(time.time() - started, 1)
     log(json.dumps(result))
     return result
+
+
+def _view_meta(task: str, head: LinearHead, scores: dict[str, Any]) -> dict[str, Any]:
+    return {"training_data": TRAINING_DATA[task], "metrics": scores, "head_digest": head_digest(head)}
 
 
 def _weights_encoder(weights: Path, device: str) -> Encoder:

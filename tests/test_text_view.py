@@ -83,3 +83,17 @@ def test_shipped_view__joins_the_sentiment_head_and_changes_its_version(tweets):
     assert not np.allclose(joined, head.predict_proba(emb), atol=1e-3)
     assert headset.digest("sentiment").endswith("." + shipped.digest)
     assert "." not in headset.digest("complaint")
+
+
+def test_load_heads__a_view_fitted_for_another_head_is_refused(tmp_path):
+    import shutil
+
+    for path in WEIGHTS_DIR.glob("*"):
+        if path.is_file() and path.name.startswith(("heads.", "sentiment_text_view.")):
+            shutil.copy(path, tmp_path / path.name)
+    assert load_heads(tmp_path).text_views["sentiment"].meta["head_digest"]
+    document = json.loads((tmp_path / "sentiment_text_view.json").read_text())
+    document["head_digest"] = "00000000"
+    (tmp_path / "sentiment_text_view.json").write_text(json.dumps(document))
+    with pytest.raises(ModelError, match="text view was fitted for another sentiment head.*--mode text-view"):
+        load_heads(tmp_path)
