@@ -103,6 +103,7 @@ def fit_text_view(
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import recall_score
 
     from models.heads import macro_recall_bias
 
@@ -116,8 +117,7 @@ def fit_text_view(
         vec = TfidfVectorizer(
             analyzer=analyzer, ngram_range=ngrams, min_df=min_df, max_features=size, sublinear_tf=True
         ).fit(texts)
-        order = np.argsort([vec.vocabulary_[g] for g in vec.get_feature_names_out()])
-        vocabs.append(tuple(str(g) for g in vec.get_feature_names_out()[order]))
+        vocabs.append(tuple(str(g) for g in vec.get_feature_names_out()))  # in column order
         idfs.append(vec.idf_.astype(np.float32))
     idf = np.concatenate(idfs)
     ranges = (policy.word_ngrams, policy.char_ngrams)
@@ -136,7 +136,7 @@ def fit_text_view(
     for fusion in policy.fusion_grid:
         joined = head_lp + fusion * view_lp
         offsets = macro_recall_bias(joined, dev_labels)
-        score = _macro_recall(dev_labels, (joined + offsets).argmax(1), len(labels))
+        score = float(recall_score(dev_labels, (joined + offsets).argmax(1), average="macro"))
         if best is None or score > best[0] + 1e-9:
             best = (score, fusion, offsets)
     assert best is not None
@@ -235,8 +235,3 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     z = z - z.max(axis=1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def _macro_recall(y: np.ndarray, pred: np.ndarray, k: int) -> float:
-    recalls = [float((pred[y == c] == c).mean()) for c in range(k) if (y == c).any()]
-    return float(np.mean(recalls))
