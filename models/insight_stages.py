@@ -175,7 +175,6 @@ def topic_stage(
     reference = reference_centroids(history, week.period, config.topics.match_history)
     mapping = match_topics(local, reference, config.topics.match_similarity, next_id)
     prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
-    seen = {s.topic_id for s in history if s.period < week.period}
     in_space = {mapping[t]: c for t, c in topic_centroids(space, result.assignments).items()}
     categories, per_row = _categories(config, week.brand, topic_encoder, in_space, space)
     complaint_category = {m.id: c for m, c in zip(complaints, per_row, strict=True)}
@@ -185,7 +184,7 @@ def topic_stage(
         ids = [complaints[i].id for i in np.flatnonzero(result.assignments == local_id)]
         topics[stable] = {
             "topic_id": stable, "label": topic.label, "words": topic.words, "size": topic.size,
-            "prev_size": prev.get(stable, 0), "status": topic_status(topic.size, prev.get(stable, 0), stable in seen, config.topics),
+            "prev_size": prev.get(stable, 0), "status": topic_status(topic.size, prev.get(stable, 0), stable in known, config.topics),
             "category": categories.get(stable) or _common_category(complaint_category, ids), "mention_ids": ids,
             "representatives": [complaints[i] for i in topic.representatives], "centroid": topic.centroid,
         }  # fmt: skip

@@ -84,13 +84,18 @@ def test_train_adapter__tiny_subset_is_deterministic(tmp_path, tiny_sets):
     assert runs[0][2][0]["cos_to_frozen"] > 0.9
 
 
-@pytest.mark.slow
-def test_cli_train__heads_mode_writes_weights_with_metrics(tmp_path):
+def _cli_train_heads(task: str, limit: int, out) -> dict:
+    """`ugcminer train --mode heads` for one task; the written heads.json."""
     result = CliRunner().invoke(
-        app, ["train", "--mode", "heads", "--task", "complaint", "--limit", "40", "--out", str(tmp_path)]
+        app, ["train", "--mode", "heads", "--task", task, "--limit", str(limit), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    meta = json.loads((tmp_path / "heads.json").read_text())
+    return json.loads((out / "heads.json").read_text())
+
+
+@pytest.mark.slow
+def test_cli_train__heads_mode_writes_weights_with_metrics(tmp_path):
+    meta = _cli_train_heads("complaint", 40, tmp_path)
     assert set(meta["heads"]) == {"complaint"} and meta["encoder_adapter"] is None
     assert meta["heads"]["complaint"]["metrics"]["n"] == 40
     assert (tmp_path / "heads.safetensors").exists() and not (
@@ -100,11 +105,7 @@ def test_cli_train__heads_mode_writes_weights_with_metrics(tmp_path):
 
 @pytest.mark.slow
 def test_cli_train__sentiment_gets_a_text_view_that_loads_with_the_heads(tmp_path):
-    result = CliRunner().invoke(
-        app, ["train", "--mode", "heads", "--task", "sentiment", "--limit", "60", "--out", str(tmp_path)]
-    )
-    assert result.exit_code == 0, result.output
-    meta = json.loads((tmp_path / "heads.json").read_text())
+    meta = _cli_train_heads("sentiment", 60, tmp_path)
     assert meta["text_views"] == ["sentiment"]
     headset = load_heads(tmp_path)
     view = headset.text_views["sentiment"]
