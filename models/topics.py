@@ -38,7 +38,8 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 #: Tokens that carry no topic meaning in social text, on top of English stop words.
 SOCIAL_STOP_WORDS = frozenset(
     "http https www com co amp rt via user im ive dont cant didnt doesnt isnt wont just like get got "
-    "thanks thank thx pls please hi hey hello lol yes yeah ok okay really guys one would could also still".split()
+    "thanks thank thx pls plz please hi hey hello lol haha omg yes yeah ok okay really guys one would could also "
+    "still u ur r".split()
 )
 _HANDLE = re.compile(r"(?<![\w@])[@#]\w+")
 _SPACE = re.compile(r"\s+")

@@ -286,3 +286,36 @@ def test_label_topics__model_numbers_stay_and_bare_numbers_go() -> None:
     assert labels[0] == "galaxy s7 reboots"
     counts = {0: ["ticket 48213 still open", "ticket 48213 still open?", "ticket 48213 still open!!"]}
     assert "48213" not in label_topics({0: np.ones(4)}, counts, {0: ["ticket"]}, set(), None, 5)[0]
+
+
+def test_label_topics__a_clause_cut_midway_is_not_a_label() -> None:
+    samples = {
+        0: [
+            "youtube is a frustrating mess",
+            "youtube is a frustrating mess again",
+            "youtube is a frustrating experience",
+            "apps can't even use them",
+            "core apps can't even use them",
+        ]
+    }
+    stop = {"is", "a", "again", "can't", "cant", "even", "them"}
+    labels = label_topics({0: np.ones(4)}, samples, {0: ["youtube"]}, stop, None, 5)
+    assert labels[0] == "frustrating mess"  # not "youtube is a frustrating", said more often
+    declined = {0: ["my card has been declined", "card has been declined twice", "why doesn't it work"] * 2}
+    declined[0] += ["doesn't work at all", "doesn't work today"]
+    stop = {"my", "has", "been", "twice", "why", "it", "at", "all"}
+    assert (
+        label_topics({0: np.ones(4)}, declined, {0: ["card"]}, stop, None, 5)[0] == "card has been declined"
+    )
+
+
+def test_label_topics__a_label_does_not_run_across_punctuation() -> None:
+    samples = {
+        0: [
+            "rich notifications? the old chat",
+            "rich notifications? the old app",
+            "rich notifications? the old one",
+        ]
+    }
+    labels = label_topics({0: np.ones(4)}, samples, {0: ["notifications"]}, {"the", "one"}, None, 5)
+    assert labels[0] == "rich notifications"  # not "rich notifications the old", as often and longer
