@@ -1,4 +1,5 @@
-"""Reading labelled or unlabelled rows (CSV, JSONL) and writing classified rows (JSONL, CSV).
+"""Reading labelled or unlabelled rows (CSV, TSV, JSONL, a JSON array) and writing classified rows
+(JSONL, CSV).
 
 Rows are plain dicts in file order. Errors are one `ModelError` sentence naming the file (and the
 line or column) to fix. Written CSV is safe to open in a spreadsheet: a text cell starting with
@@ -17,7 +18,7 @@ from typing import Any
 
 from ugcminer.errors import ModelError
 
-READ_FORMATS = (".csv", ".jsonl")
+READ_FORMATS = (".csv", ".tsv", ".jsonl", ".json")
 WRITE_FORMATS = (".jsonl", ".csv")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -34,26 +35,31 @@ def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
 
 
 def read_rows(path: str | Path) -> list[Row]:
-    """All rows of a `.csv` (header line) or `.jsonl` (one JSON object a line) file, in file order."""
+    """All rows of a `.csv` or `.tsv` (header line), `.jsonl` (one JSON object a line) or `.json` (an
+    array of objects, as many tools export) file, in file order.
+    """
     path = Path(path)
     suffix = _suffix(path, READ_FORMATS, "input file")
     if not path.is_file():
         raise ModelError(f"{path}: input file not found")
-    return _read_csv(path) if suffix == ".csv" else _read_jsonl(path)
+    if suffix in (".csv", ".tsv"):
+        return _read_csv(path, "\t" if suffix == ".tsv" else ",")
+    return _read_jsonl(path) if suffix == ".jsonl" else _read_json(path)
 
 
-def _read_csv(path: Path) -> list[Row]:
+def _read_csv(path: Path, delimiter: str = ",") -> list[Row]:
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    kind = "TSV" if delimiter == "\t" else "CSV"
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, delimiter=delimiter)
             if not reader.fieldnames:
-                raise ModelError(f"{path}: empty CSV file (expected a header line with column names)")
+                raise ModelError(f"{path}: empty {kind} file (expected a header line with column names)")
             return [{k: v for k, v in row.items() if k is not None} for row in reader]
     except UnicodeDecodeError as exc:
         raise ModelError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except csv.Error as exc:
-        raise ModelError(f"{path}: malformed CSV ({exc})") from None
+        raise ModelError(f"{path}: malformed {kind} ({exc})") from None
 
 
 def _read_jsonl(path: Path) -> list[Row]:
@@ -67,6 +73,23 @@ def _read_jsonl(path: Path) -> list[Row]:
     except UnicodeDecodeError as exc:
         raise ModelError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return rows
+
+
+def _read_json(path: Path) -> list[Row]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(value, list):
+        raise ModelError(
+            f"{path}: must hold a JSON array of objects (one per row), got {type(value).__name__}"
+        )
+    for number, row in enumerate(value, start=1):
+        if not isinstance(row, dict):
+            raise ModelError(f"{path}: item {number} must be a JSON object, got {type(row).__name__}")
+    return value
 
 
 def _parse_json_line(path: Path, number: int, line: str) -> Row:

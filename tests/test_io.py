@@ -62,7 +62,11 @@ def test_read_rows__jsonl_blank_lines_skipped_and_bad_line_named(tmp_path: Path)
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("in.txt", b"text\n", r"must end in .csv or .jsonl"),
+        ("in.txt", b"text\n", r"must end in .csv or .tsv or .jsonl or .json"),
+        ("in.tsv", b"", r"empty TSV file"),
+        ("in.json", b'{"text": "a"}', r"must hold a JSON array of objects .* got dict"),
+        ("in.json", b'[{"text": "a"}, "b"]', r"item 2 must be a JSON object, got str"),
+        ("in.json", b'[{"text": "a"},', r"in.json: not valid JSON"),
         ("in.csv", b"", r"empty CSV file"),
         ("in.csv", b"text\n\xff\xfe bad\n", r"not UTF-8"),
     ],
@@ -74,6 +78,19 @@ def test_read_rows__bad_files_raise_one_sentence(
     path.write_bytes(content)
     with pytest.raises(ModelError, match=message):
         read_rows(path)
+
+
+def test_read_rows__tsv_and_json_array_read_like_csv(tmp_path: Path) -> None:
+    csv_rows = read_rows(FIXTURES / "complaints_sample.csv")
+    tsv = tmp_path / "export.tsv"
+    with tsv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns_of(csv_rows), delimiter="\t")
+        writer.writeheader()
+        writer.writerows(csv_rows)
+    assert read_rows(tsv) == csv_rows
+    array = tmp_path / "export.json"
+    array.write_text(json.dumps(csv_rows, indent=2), encoding="utf-8")
+    assert read_rows(array) == csv_rows
 
 
 def test_read_rows__missing_file(tmp_path: Path) -> None:

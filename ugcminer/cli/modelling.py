@@ -37,7 +37,7 @@ def _stderr(message: str) -> None:
 
 @app.command()
 def classify(
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="a .csv or .jsonl file of texts"),
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="a .csv, .tsv, .jsonl or .json (array) file of texts"),
     output: Path | None = typer.Option(
         None, "--output", "-o", help=".jsonl or .csv (default: INPUT stem + .labeled.jsonl)"
     ),
@@ -73,7 +73,7 @@ def classify(
 @app.command()
 def evaluate(
     task: str = typer.Option(..., "--task", help="sentiment, complaint, howto or taxonomy"),
-    data: Path = typer.Option(..., "--data", help="a labelled .csv or .jsonl file"),
+    data: Path = typer.Option(..., "--data", help="a labelled .csv, .tsv, .jsonl or .json (array) file"),
     text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
     label_column: str | None = typer.Option(None, "--label-column", help="default: label, then category"),
     threshold: float | None = typer.Option(
