@@ -86,10 +86,7 @@ def _read_json(path: Path) -> list[Row]:
         raise ModelError(
             f"{path}: must hold a JSON array of objects (one per row), got {type(value).__name__}"
         )
-    for number, row in enumerate(value, start=1):
-        if not isinstance(row, dict):
-            raise ModelError(f"{path}: item {number} must be a JSON object, got {type(row).__name__}")
-    return value
+    return [_json_object(path, f"item {number}", row) for number, row in enumerate(value, start=1)]
 
 
 def _parse_json_line(path: Path, number: int, line: str) -> Row:
@@ -97,8 +94,13 @@ def _parse_json_line(path: Path, number: int, line: str) -> Row:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ModelError(f"{path}: line {number} is not valid JSON ({exc.msg})") from None
+    return _json_object(path, f"line {number}", value)
+
+
+def _json_object(path: Path, where: str, value: Any) -> Row:
+    """`value` if it is a JSON object (one row), else the error naming the file and `where`."""
     if not isinstance(value, dict):
-        raise ModelError(f"{path}: line {number} must be a JSON object, got {type(value).__name__}")
+        raise ModelError(f"{path}: {where} must be a JSON object, got {type(value).__name__}")
     return value
 
 

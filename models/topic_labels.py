@@ -50,6 +50,8 @@ AUXILIARIES = frozenset(
     "must mustnt".split()
 )
 SUBJECTS = frozenset("i you we they he she it".split())
+_CUT_KEEPS = AUXILIARIES | SUBJECTS | {"not"}  # what may follow an auxiliary inside a phrase
+_WORD = re.compile(r"[a-z][a-z0-9']*[a-z0-9]|[a-z]")
 # Where a phrase ends: sentence and clause punctuation, brackets, quotes, a dash between spaces.
 SEGMENT_BREAK = re.compile(r"[.!?;:,()\[\]{}\"|\n]+|\s[-\u2013\u2014]+\s")
 CENTRAL_DOCS = 3  # when no repeated phrase fits: phrases of this many most central documents...
@@ -70,22 +72,26 @@ def _phrases(doc: str, stop: set[str]) -> set[str]:
 
 
 def _segment_phrases(segment: str, stop: set[str]) -> set[str]:
-    tokens = re.findall(r"[a-z][a-z0-9']*[a-z0-9]|[a-z]", segment)
+    tokens = _WORD.findall(segment)
     bare = [t.replace("'", "") for t in tokens]
     stopped = [t in stop or b in stop for t, b in zip(tokens, bare, strict=True)]
-    no_start = [t in FILLER or b in AUXILIARIES for t, b in zip(tokens, bare, strict=True)]
+    aux = [b in AUXILIARIES for b in bare]
+    no_start = [t in FILLER or a for t, a in zip(tokens, aux, strict=True)]
     # a clause cut inside the phrase: an auxiliary, then a stop word that is not another auxiliary,
     # "not" or a subject ("is a", "can't even"; not "has been", "is not", "can i")
-    kept = AUXILIARIES | SUBJECTS | {"not"}
-    cut = [b in AUXILIARIES and stopped[i + 1] and bare[i + 1] not in kept for i, b in enumerate(bare[:-1])]
+    cut = [a and stopped[i + 1] and bare[i + 1] not in _CUT_KEEPS for i, a in enumerate(aux[:-1])]
     out = set()
     for n in (2, 3, 4):
         for i in range(len(tokens) - n + 1):
-            gram = tokens[i : i + n]
-            last = i + n - 1
-            if stopped[i] or stopped[last] or no_start[i] or bare[last] in AUXILIARIES or len(set(gram)) < n:
-                continue
-            if any(cut[i:last]):
+            gram, last = tokens[i : i + n], i + n - 1
+            if (
+                stopped[i]
+                or stopped[last]
+                or no_start[i]
+                or aux[last]
+                or any(cut[i:last])
+                or len(set(gram)) < n
+            ):
                 continue
             out.add(" ".join(gram))
     return out
