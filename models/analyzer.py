@@ -19,6 +19,7 @@ import numpy as np
 
 from models.encoder import WEIGHTS_DIR, Encoder, load_encoder
 from models.heads import HeadSet, load_heads
+from models.quantify import ShareCalibration
 from ugcminer.config import HeadConfig, ModelsConfig
 from ugcminer.errors import ModelError
 
@@ -103,6 +104,16 @@ class Analyzer:
                 trained.threshold if trained and trained.threshold else DEFAULT_THRESHOLD
             )
         return out
+
+    def share_calibration(self, task: str = "sentiment") -> ShareCalibration | None:
+        """The dev-split confusion of `task`'s labels, for adjusted class shares (``models.quantify``);
+        None for a hub head or weights that carry none.
+        """
+        if task in self._hub or self.heads is None or task not in self.heads.text_views:
+            return None
+        view = self.heads.text_views[task]
+        confusion = view.meta.get("dev_confusion")
+        return ShareCalibration.from_json(view.labels, confusion) if confusion else None
 
     def predict(
         self, texts: Sequence[str], *, embeddings: np.ndarray | None = None, progress: bool = False

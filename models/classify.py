@@ -23,6 +23,7 @@ from models.io import Row, safe_text
 
 if TYPE_CHECKING:
     from models.analyzer import Analyzer, Predictions
+    from models.quantify import ShareCalibration
     from models.taxonomy import TaxonomyClassifier
 
 HEAD_FIELDS = ("sentiment", "sentiment_scores", "complaint", "complaint_score", "howto", "howto_score")
@@ -61,6 +62,26 @@ class ClassifyResult:
         if self.replaced:
             line += f"; input columns replaced by predictions: {', '.join(self.replaced)}"
         return line
+
+
+def sentiment_shares_line(result: ClassifyResult, calibration: ShareCalibration | None) -> str | None:
+    """The file's sentiment shares, estimated as the weekly report does (``models.quantify``), beside
+    the shares of the labels themselves; None without sentiment labels.
+    """
+    labels = ("negative", "neutral", "positive")
+    counts = {x: sum(p.get("sentiment") == x for p in result.predictions) for x in labels}
+    total = sum(counts.values())
+    if not total:
+        return None
+    counted = ", ".join(f"{x} {counts[x] / total:.1%}" for x in labels)
+    shares = calibration.shares(counts) if calibration is not None else None
+    if shares is None:
+        return f"Sentiment labels: {counted}."
+    estimate = ", ".join(f"{x} {shares[x]:.1%}" for x in labels)
+    return (
+        f"Sentiment shares, estimated: {estimate} (as labelled: {counted}; the labels favour the rarer "
+        "classes, see models/README.md)."
+    )
 
 
 def text_of(row: Row, column: str) -> str | None:

@@ -120,6 +120,9 @@ def classify_pending(
         or done[m.id]["model_version"] != analyzer.version
         or done[m.id]["content_hash"] != content_hash(m.title, m.text)
     ]
+    calibration = analyzer.share_calibration("sentiment")
+    if calibration is not None:  # lets the report adjust sentiment shares for this version's known errors
+        store.put_calibration(analyzer.version, "sentiment", calibration.as_json())
     if not pending:
         return {"mentions": len(mentions), "classified": 0}
     from models.parallel import fanned_out  # Dask fan-out of the encoding when configured

@@ -140,9 +140,11 @@ def fit_text_view(
         if best is None or score > best[0] + 1e-9:
             best = (score, fusion, offsets)
     assert best is not None
-    return replace(
-        view, fusion=best[1], offsets=best[2].astype(np.float32), meta={"dev_macro_recall": best[0]}
-    )
+    chosen = (head_lp + best[1] * view_lp + best[2]).argmax(1)
+    confusion = np.zeros((len(labels), len(labels)), dtype=int)  # rows: true class, columns: predicted
+    np.add.at(confusion, (np.asarray(dev_labels, dtype=int), chosen), 1)
+    meta = {"dev_macro_recall": best[0], "dev_confusion": confusion.tolist()}  # for adjusted shares
+    return replace(view, fusion=best[1], offsets=best[2].astype(np.float32), meta=meta)
 
 
 def save_text_view(folder: Path, view: TextView, meta: dict[str, Any] | None = None) -> Path:

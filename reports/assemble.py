@@ -27,7 +27,8 @@ METHODS_NOTE = (
     "engagement normalised for age and audience and by replies that say the fix worked. Knowledge-base "
     "coverage compares topics and how-to items with the brand's articles by embedding similarity; draft "
     "outlines are drawn from the successful third-party content and cite it. Numbers are counts of "
-    "mentions created in the week (brand timezone); changes compare with the previous ISO week."
+    "mentions created in the week (brand timezone); changes compare with the previous ISO week. "
+    "Headline sentiment shares are corrected for the sentiment model's measured error rates."
 )
 
 

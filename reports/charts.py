@@ -113,23 +113,25 @@ def line_chart(
 
 def stacked_share_chart(
     labels: Sequence[str],
-    series: dict[str, Sequence[int]],
+    series: dict[str, Sequence[float]],
     *,
     title: str,
     colors: dict[str, str] | None = None,
     width: int = 520,
     height: int = 190,
 ) -> str:
-    """100% stacked columns per week (e.g. the sentiment split); an empty week shows a grey outline."""
+    """100% stacked columns per week (e.g. the sentiment split, from counts or estimated counts); an
+    empty week shows a grey outline.
+    """
     colors = colors or dict(zip(series, PALETTE, strict=False))
     box = (46.0, 26.0, width - 10.0, height - 24.0)
     body = _axes(labels, 1.0, True, box)
     slot = (box[2] - box[0]) / max(len(labels), 1)
     for i in range(len(labels)):
-        total = sum(int(vals[i]) for vals in series.values())
+        total = float(sum(float(vals[i]) for vals in series.values()))
         x = box[0] + slot * i + slot * 0.18
         w = slot * 0.64
-        if total == 0:
+        if total <= 0:
             body.append(
                 f'<rect x="{_num(x)}" y="{_num(box[1])}" width="{_num(w)}" height="{_num(box[3] - box[1])}" '
                 f'fill="none" stroke="#e5e7eb" stroke-dasharray="3 3"/>'
@@ -137,12 +139,12 @@ def stacked_share_chart(
             continue
         y = box[3]
         for name, vals in series.items():
-            h = (int(vals[i]) / total) * (box[3] - box[1])
+            h = (float(vals[i]) / total) * (box[3] - box[1])
             y -= h
             body.append(
                 f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}" '
                 f'fill="{colors.get(name, "#6b7280")}"><title>'
-                f"{escape(f'{name} {labels[i]}: {int(vals[i])} of {total}')}</title></rect>"
+                f"{escape(f'{name} {labels[i]}: {float(vals[i]) / total:.0%}')}</title></rect>"
             )
     body += _legend(list(series), [colors.get(n, "#6b7280") for n in series], box[0], 14)
     return _svg(width, height, title, body, "chart share-chart")

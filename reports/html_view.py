@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from reports import charts
 from reports.assemble import Report
-from reports.metrics import SENTIMENTS, SOURCE_NAMES, Headline
+from reports.metrics import SENTIMENTS, SOURCE_NAMES, Headline, sentiment_note
 
 STATUS_LABELS = {"new": "New", "growing": "Growing", "steady": "Steady", "fading": "Fading"}
 KB_LABELS = {"covered": "Covered", "gap": "GAP", "weak": "Weak article"}
@@ -69,7 +69,7 @@ def _charts(report: Report) -> dict[str, Markup]:
         "sentiment": Markup(
             charts.stacked_share_chart(
                 labels,
-                {s: [w.sentiment[s] for w in report.trend] for s in SENTIMENTS},
+                {s: [w.sentiment_estimate[s] for w in report.trend] for s in SENTIMENTS},
                 title="Sentiment split, last 8 weeks",
                 colors=charts.SENTIMENT_COLORS,
             )
@@ -107,6 +107,7 @@ def html_context(report: Report, markdown: bool = False) -> dict[str, Any]:
             HeadlineView(h.label, fmt_value(h.value, h.unit), fmt_change(h), change_class(h))
             for h in report.headlines
         ],
+        "sentiment_note": sentiment_note(report.trend[-1]) if report.trend else "",
         "charts": {} if markdown else _charts(report),
         "topics": _topic_views(report)
         if not markdown

@@ -2,7 +2,10 @@
 
 Counted: third-party mentions (the brand's own accounts and content deleted upstream are left out)
 created in each ISO week. Sentiment and complaint numbers count analysed mentions only, so the
-complaint rate is complaints / analysed mentions.
+complaint rate is complaints / analysed mentions. Sentiment shares are estimated from the label counts
+with the confusion rates recorded for the model version that gave the labels (``models.quantify``:
+labels tuned for macro-averaged recall over-count the rarer classes); labels of a version with no
+recorded rates are counted as they are.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from miners.mention import Source
+from models.quantify import ShareCalibration
 from reports.weeks import IsoWeek
 from store import schema
 from store.db import Store
@@ -34,6 +38,9 @@ class WeekMetrics:
     analysed: int = 0
     sentiment: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SENTIMENTS, 0))
     complaints: int = 0
+    # estimated true-class counts (labels corrected for known errors) and how many labels were corrected
+    sentiment_estimate: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SENTIMENTS, 0.0))
+    sentiment_adjusted: int = 0
 
     @property
     def complaint_rate(self) -> float | None:
@@ -41,7 +48,11 @@ class WeekMetrics:
         return self.complaints / self.analysed if self.analysed else None
 
     def sentiment_share(self, label: str) -> float | None:
-        """Share of analysed mentions with sentiment `label`."""
+        """Estimated share of analysed mentions whose sentiment is `label` (see the module note)."""
+        return self.sentiment_estimate.get(label, 0.0) / self.analysed if self.analysed else None
+
+    def labelled_share(self, label: str) -> float | None:
+        """Share of analysed mentions labelled `label` (counted as labelled)."""
         return self.sentiment.get(label, 0) / self.analysed if self.analysed else None
 
     def as_row(self) -> dict[str, Any]:
@@ -50,6 +61,9 @@ class WeekMetrics:
         row.update({f"mentions_{k}": v for k, v in self.by_source.items()})
         row["analysed"] = self.analysed
         row.update({f"sentiment_{k}": v for k, v in self.sentiment.items()})
+        for label in SENTIMENTS:
+            share = self.sentiment_share(label)
+            row[f"sentiment_{label}_share_est"] = None if share is None else round(share, 4)
         row["complaints"] = self.complaints
         rate = self.complaint_rate
         row["complaint_rate"] = None if rate is None else round(rate, 4)
@@ -88,7 +102,7 @@ class Headline:
 def _rows(store: Store, brand: str, since: datetime, until: datetime) -> list[Any]:
     m, a, b = schema.mentions, schema.analyses, schema.mention_brands
     q = (
-        select(m.c.source, m.c.created_at, a.c.sentiment, a.c.complaint, a.c.mention_id)
+        select(m.c.source, m.c.created_at, a.c.sentiment, a.c.complaint, a.c.mention_id, a.c.model_version)
         .select_from(m.join(b, b.c.mention_id == m.c.id).outerjoin(a, a.c.mention_id == m.c.id))
         .where(
             and_(
@@ -108,6 +122,7 @@ def weekly_metrics(store: Store, brand: str, week: IsoWeek, weeks: int = TREND_W
     """Metrics of the `weeks` weeks ending with `week`, oldest first (one query)."""
     span = week.back(weeks)
     out = {w.label: WeekMetrics(w.label) for w in span}
+    by_version: dict[str, dict[tuple[str, str], int]] = {w.label: {} for w in span}
     for row in _rows(store, brand, span[0].start_utc, span[-1].end_utc):
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         bucket = next((out[w.label] for w in span if w.contains(created)), None)
@@ -120,8 +135,59 @@ def weekly_metrics(store: Store, brand: str, week: IsoWeek, weeks: int = TREND_W
         bucket.analysed += 1
         if row.sentiment in bucket.sentiment:
             bucket.sentiment[row.sentiment] += 1
+            key = (row.model_version, row.sentiment)
+            by_version[bucket.period][key] = by_version[bucket.period].get(key, 0) + 1
         bucket.complaints += int(bool(row.complaint))
+    calibrations = _calibrations(store)
+    for period, counts in by_version.items():
+        _estimate(out[period], counts, calibrations)
     return [out[w.label] for w in span]
+
+
+def _calibrations(store: Store) -> dict[str, ShareCalibration]:
+    out = {}
+    for version, data in store.calibrations("sentiment").items():
+        try:
+            calibration = ShareCalibration.from_json(data["labels"], data["confusion"])
+        except (KeyError, TypeError, ValueError):
+            continue  # unreadable: that version's labels are counted as they are
+        if set(calibration.labels) == set(SENTIMENTS):
+            out[version] = calibration
+    return out
+
+
+def _estimate(
+    week: WeekMetrics, counts: dict[tuple[str, str], int], calibrations: dict[str, ShareCalibration]
+) -> None:
+    """Fill `week.sentiment_estimate`: each model version's label counts corrected with its own rates."""
+    for version in sorted({v for v, _ in counts}):
+        labelled = {label: counts.get((version, label), 0) for label in SENTIMENTS}
+        calibration = calibrations.get(version)
+        estimate = calibration.counts(labelled) if calibration else labelled
+        week.sentiment_adjusted += sum(labelled.values()) if calibration else 0
+        for label in SENTIMENTS:
+            week.sentiment_estimate[label] += float(estimate[label])
+
+
+def sentiment_note(week: WeekMetrics) -> str:
+    """How the week's sentiment shares were made, with the counted label shares."""
+    if not week.analysed:
+        return ""
+    counted = ", ".join(f"{label} {week.labelled_share(label) or 0.0:.1%}" for label in SENTIMENTS)
+    if not week.sentiment_adjusted:
+        return f"Sentiment shares count the model's labels ({counted})."
+    part = (
+        ""
+        if week.sentiment_adjusted == week.analysed
+        else (
+            f" ({week.sentiment_adjusted} of {week.analysed} labels; the rest, from a model version with no "
+            "recorded rates, as labelled)"
+        )
+    )
+    return (
+        "Sentiment shares are estimates: the sentiment labels corrected for the model's error rates "
+        f"measured on held-out tweets, the more so the more mentions a week has{part}. As labelled: {counted}."
+    )
 
 
 def headlines(trend: list[WeekMetrics]) -> list[Headline]:

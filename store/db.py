@@ -365,6 +365,24 @@ class Store:
                     out[r.mention_id] = dict(r._mapping)
         return out
 
+    def put_calibration(self, model_version: str, task: str, calibration: dict[str, Any]) -> None:
+        """Record `model_version`'s confusion counts for `task` (``{"labels", "confusion"}``; idempotent)."""
+        row = {
+            "model_version": model_version,
+            "task": task,
+            "labels": list(calibration["labels"]),
+            "confusion": [list(r) for r in calibration["confusion"]],
+        }
+        with self.engine.begin() as conn:
+            self._upsert(conn, schema.calibrations, [row], ["model_version", "task"])
+
+    def calibrations(self, task: str) -> dict[str, dict[str, Any]]:
+        """The recorded confusion counts of `task` by model version (``{"labels", "confusion"}``)."""
+        t = schema.calibrations
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.task == task))
+            return {r.model_version: {"labels": r.labels, "confusion": r.confusion} for r in rows}
+
     def add_quota(
         self, day: str, method: str, units: int, calls: int = 1, conn: Connection | None = None
     ) -> None:

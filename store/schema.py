@@ -110,6 +110,15 @@ analyses = Table(
     Column("analyzed_at", DateTime(timezone=True), nullable=False),
 )
 
+calibrations = Table(  # per model version and task: confusion counts on its dev split (adjusted shares)
+    "calibrations",
+    metadata,
+    Column("model_version", String(200), primary_key=True),
+    Column("task", String(20), primary_key=True),
+    Column("labels", JSON, nullable=False),
+    Column("confusion", JSON, nullable=False),
+)
+
 runs = Table(
     "runs",
     metadata,

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -98,3 +100,11 @@ def test_analyzer__config_threshold_wins(analyzer):
     assert custom.thresholds()["complaint"] == 0.9
     assert custom.thresholds()["howto"] == analyzer.heads["howto"].threshold
     assert custom.version == analyzer.version and analyzer.version.startswith(analyzer.encoder.version)
+
+
+def test_analyzer__sentiment_calibration_comes_with_the_shipped_view_and_not_with_a_hub_head(analyzer):
+    calibration = analyzer.share_calibration("sentiment")
+    assert calibration is not None and calibration.labels == ("negative", "neutral", "positive")
+    assert analyzer.share_calibration("complaint") is None  # a binary head has no text view
+    without_views = Analyzer(analyzer.encoder, replace(analyzer.heads, text_views={}))
+    assert without_views.share_calibration("sentiment") is None

@@ -16,6 +16,7 @@ from models.classify import (
     ClassifyResult,
     EmbeddingCache,
     classify_rows,
+    sentiment_shares_line,
     text_of,
 )
 from models.io import read_rows
@@ -117,6 +118,28 @@ def test_classify_cli__jsonl_with_taxonomy(tmp_path: Path) -> None:
         and "mentions/s" in result.stderr
     )
     assert "input columns replaced by predictions: category" in result.stderr
+    assert (
+        "Sentiment shares, estimated: negative" in result.stderr and "as labelled: negative" in result.stderr
+    )
+
+
+def test_sentiment_shares_line__estimate_beside_the_labels() -> None:
+    from models.quantify import ShareCalibration
+
+    labels = ["negative"] * 30 + ["neutral"] * 50 + ["positive"] * 20
+    result = ClassifyResult([], [{"sentiment": x} for x in labels] + [{"sentiment": None}], 101, 1, 1.0)
+    assert (
+        sentiment_shares_line(result, None)
+        == "Sentiment labels: negative 30.0%, neutral 50.0%, positive 20.0%."
+    )
+    calibration = ShareCalibration.from_json(
+        ("negative", "neutral", "positive"), [[8, 1, 1], [3, 6, 1], [1, 1, 8]]
+    )
+    shares = calibration.shares({"negative": 30, "neutral": 50, "positive": 20})
+    line = sentiment_shares_line(result, calibration)
+    assert line is not None and f"negative {shares['negative']:.1%}" in line
+    assert "as labelled: negative 30.0%" in line
+    assert sentiment_shares_line(ClassifyResult([], [{"sentiment": None}], 1, 1, 1.0), calibration) is None
 
 
 @pytest.mark.slow

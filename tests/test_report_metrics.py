@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from report_fixtures import BRAND, WEEK, fill_store
 
-from reports.metrics import headlines, weekly_metrics
+from reports.metrics import headlines, sentiment_note, weekly_metrics
 from store.db import Store
 
 
@@ -62,3 +62,30 @@ def test_weekly_metrics__empty_store_gives_zero_weeks(tmp_path: Path):
     trend = weekly_metrics(Store(f"sqlite:///{tmp_path / 'e.db'}"), BRAND, WEEK)
     assert len(trend) == 8 and all(w.mentions == 0 and w.complaint_rate is None for w in trend)
     assert {h.key: h.change for h in headlines(trend)}["complaint_rate"] is None
+
+
+def test_weekly_metrics__sentiment_shares_corrected_with_the_labelling_versions_rates(filled):
+    from models.quantify import ShareCalibration
+
+    store, expected = filled
+    confusion = [[80, 15, 5], [20, 60, 20], [5, 20, 75]]
+    before = weekly_metrics(store, BRAND, WEEK)[-1]
+    assert before.sentiment_adjusted == 0  # no rates recorded for "test-1": counted as labelled
+    assert before.sentiment_share("negative") == pytest.approx(before.labelled_share("negative"))
+    store.put_calibration(
+        "test-1", "sentiment", {"labels": ["negative", "neutral", "positive"], "confusion": confusion}
+    )
+    store.put_calibration(
+        "test-1", "sentiment", {"labels": ["negative", "neutral", "positive"], "confusion": confusion}
+    )
+    week = weekly_metrics(store, BRAND, WEEK)[-1]
+    assert week.sentiment == before.sentiment and week.sentiment_adjusted == expected[WEEK.label]["analysed"]
+    estimate = ShareCalibration.from_json(("negative", "neutral", "positive"), confusion).shares(
+        week.sentiment
+    )
+    assert estimate is not None
+    assert week.sentiment_share("negative") == pytest.approx(estimate["negative"])
+    assert week.sentiment_share("negative") != pytest.approx(week.labelled_share("negative"))
+    items = {h.key: h for h in headlines(weekly_metrics(store, BRAND, WEEK))}
+    assert items["sentiment_negative"].value == pytest.approx(estimate["negative"])
+    assert "estimates" in sentiment_note(week) and "As labelled: negative" in sentiment_note(week)

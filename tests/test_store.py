@@ -111,3 +111,16 @@ def test_store__quota_units_accumulate_per_day_and_method(store_url: str) -> Non
     store.add_quota("2026-11-20", "videos.list", 1)
     assert store.quota_used("2026-11-20") == {"search.list": 200, "videos.list": 1}
     assert store.quota_used("2026-11-21") == {}
+
+
+def test_store__a_model_versions_calibration_is_kept_once_per_task(store_url: str) -> None:
+    store = Store(store_url)
+    first = {"labels": ["negative", "neutral", "positive"], "confusion": [[8, 1, 1], [2, 6, 2], [1, 2, 7]]}
+    store.put_calibration("enc@1+sentiment=ab", "sentiment", first)
+    store.put_calibration("enc@1+sentiment=ab", "sentiment", {**first, "confusion": [[9, 1, 0]] * 3})
+    store.put_calibration("enc@2+sentiment=cd", "sentiment", first)
+    got = store.calibrations("sentiment")
+    assert set(got) == {"enc@1+sentiment=ab", "enc@2+sentiment=cd"}
+    assert got["enc@1+sentiment=ab"]["confusion"] == [[9, 1, 0]] * 3  # the latest record wins
+    assert got["enc@2+sentiment=cd"] == first
+    assert store.calibrations("complaint") == {}

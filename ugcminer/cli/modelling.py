@@ -37,7 +37,9 @@ def _stderr(message: str) -> None:
 
 @app.command()
 def classify(
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="a .csv, .tsv, .jsonl or .json (array) file of texts"),
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT", help="a .csv, .tsv, .jsonl or .json (array) file of texts"
+    ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help=".jsonl or .csv (default: INPUT stem + .labeled.jsonl)"
     ),
@@ -54,7 +56,7 @@ def classify(
 ) -> None:
     """Add sentiment, complaint, how-to (and taxonomy category) predictions to every row of INPUT."""
     from models.analyzer import load_analyzer
-    from models.classify import classify_rows
+    from models.classify import classify_rows, sentiment_shares_line
     from models.io import default_output_path, read_rows, require_column, write_rows
 
     rows = read_rows(input_path)
@@ -68,6 +70,9 @@ def classify(
     out = output or default_output_path(input_path)
     write_rows(out, result.rows)
     _stderr(f"Wrote {out}. {result.summary()}")
+    shares = sentiment_shares_line(result, analyzer.share_calibration("sentiment"))
+    if shares:
+        _stderr(shares)
 
 
 @app.command()
