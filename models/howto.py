@@ -30,7 +30,7 @@ from statistics import median
 from miners.mention import Mention
 
 TITLE_PATTERN = re.compile(
-    r"\b(how\s+to|how\s+i|guide|tutorial|fix(ed|es|ing)?|solv(e|ed|ing)|step[s]?\s+by\s+step|"
+    r"\b(how\s+to|how\s+i\s+(?:\w+ed|got|made|built|set|did|keep|run|use)|guide|tutorial|fix(ed|es|ing)?|solv(e|ed|ing)|step[s]?\s+by\s+step|"
     r"workaround|tips?|walkthrough|troubleshoot\w*|resolve[d]?)\b",
     re.IGNORECASE,
 )
@@ -79,17 +79,34 @@ class ScoredHowto:
     worked_replies: list[str] = field(default_factory=list)
 
 
-def structure_score(m: Mention) -> float:
-    """0..1 from the item's form: how-to title, numbered steps, video chapters."""
+def structure_parts(m: Mention) -> dict[str, int]:
+    """The instructional form the item has: a how-to title (1), its steps and its video chapters
+    (counted when there are at least two).
+    """
     title = (m.title or "").strip()  # comments have no title: only their steps count
     asks = title.endswith("?") or bool(QUESTION_PATTERN.match(title) or REQUEST_PATTERN.search(title))
-    score = 0.5 if TITLE_PATTERN.search(title) and not asks else 0.0
+    parts = {"how-to title": 1} if TITLE_PATTERN.search(title) and not asks else {}
     steps = len(STEP_PATTERN.findall(m.text or ""))
     if steps >= 2:
-        score += 0.3
-    if len(m.extra.get("chapters") or []) >= 2:
-        score += 0.3
-    return min(1.0, score)
+        parts["listed steps"] = steps
+    chapters = len(m.extra.get("chapters") or [])
+    if chapters >= 2:
+        parts["video chapters"] = chapters
+    return parts
+
+
+def structure_score(m: Mention) -> float:
+    """0..1 from the item's form: how-to title, numbered steps, video chapters."""
+    weights = {"how-to title": 0.5, "listed steps": 0.3, "video chapters": 0.3}
+    return min(1.0, sum(weights[name] for name in structure_parts(m)))
+
+
+def _form_reason(parts: dict[str, int], head_probability: float) -> str:
+    """Why an item counts as instructions, in words: its form, else the how-to model's reading."""
+    if parts:
+        named = [name if name == "how-to title" else f"{count} {name}" for name, count in parts.items()]
+        return "instructional form: " + ", ".join(named)
+    return f"the how-to model reads it as instructions ({head_probability:.0%})"
 
 
 def is_instructional(m: Mention, head_probability: float, weights: HowtoWeights = HowtoWeights()) -> bool:
@@ -194,7 +211,9 @@ def score_item(
         "instructional": round(instructional, 4),
     }
     score = sum(getattr(weights, name) * value for name, value in signals.items())
-    reasons = _reasons(m, velocity, typical, approval, worked, solved, flair, confirmed, instructional)
+    reasons = _reasons(m, velocity, typical, approval, worked, solved, flair, confirmed)
+    if instructional >= 0.5:
+        reasons.append(_form_reason(structure_parts(m), head_probability))
     return ScoredHowto(m, round(score, 4), signals, reasons, worked)
 
 
@@ -207,7 +226,6 @@ def _reasons(
     solved: bool,
     flair: str | None,
     confirmed: bool,
-    instructional: float,
 ) -> list[str]:
     """The score's parts in plain words, strongest first."""
     times = velocity / typical if typical else 0.0
@@ -227,8 +245,6 @@ def _reasons(
         out.append(f"thread marked {flair!r}")
     if confirmed:
         out.append("the original poster confirmed it worked")
-    if instructional >= 0.5:
-        out.append("reads as step-by-step instructions")
     return out
 
 

@@ -155,3 +155,28 @@ def test_structure_score__question_titles_are_not_instructions() -> None:
     assert structure_score(
         _m("g", "post", title="Guide: fixing wifi drops", text="1. a\n2. b")
     ) == pytest.approx(0.8)
+
+
+def test_score_item__says_which_form_makes_it_instructions_or_that_only_the_model_says_so() -> None:
+    from models.howto import score_item
+
+    baselines = Baselines({}, {})
+    guide = _m(
+        "g1",
+        "post",
+        title="How to stop the router dropping wifi",
+        text="1. Unplug it\n2. Wait\n3. Plug it in",
+    )
+    scored = score_item(guide, [], 0.2, baselines, NOW)
+    assert "instructional form: how-to title, 3 listed steps" in scored.reasons
+    video = rank_howto(_corpus(), {}, {}, baselines, NOW)[0]
+    assert any(r.startswith("instructional form: how-to title, 2 video chapters") for r in video[0].reasons)
+    mockups = _m("m1", "post", title="How I imagine the app in the future (10 mockups)", text="")
+    plain = _m("m2", "post", title="The router's settings page, explained", text="")
+    assert (
+        "the how-to model reads it as instructions (80%)"
+        in score_item(plain, [], 0.8, baselines, NOW).reasons
+    )
+    assert not any("instruction" in r for r in score_item(plain, [], 0.3, baselines, NOW).reasons)
+    assert structure_score(mockups) == 0  # "how I imagine" is not a how-I-did-it title...
+    assert structure_score(_m("m3", "post", title="Power button broke: how I compensated", text="")) == 0.5
