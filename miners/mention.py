@@ -100,6 +100,19 @@ class Mention:
             return f"{self.title}\n{self.text}"
         return self.title or self.text or ""
 
+    @property
+    def display_text(self) -> str:
+        """Title and body for people to read: a body that opens by repeating the title loses the repeat
+        (many posts paste their title as their first line).
+        """
+        title, text = (self.title or "").strip(), (self.text or "").strip()
+        rest = text[len(title) :]
+        if title and text.lower().startswith(title.lower()) and not rest[:1].isalnum():
+            text = rest.lstrip(" \n\t:.-")
+        if title and text:
+            return f"{title}\n{text}"
+        return title or text
+
     def replace(self, **changes: Any) -> Mention:
         """Return a copy with `changes` applied."""
         return dataclasses.replace(self, **changes)

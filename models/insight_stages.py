@@ -290,7 +290,7 @@ def _accepted(item: ScoredHowto) -> bool:
 
 def _summary(week: Any, d: dict[str, Any], match: KbMatch | None, max_text: int) -> TopicSummary:
     reps = [
-        {"mention_id": m.id, "text": m.full_text[:max_text], "url": m.url, "source": str(m.source)}
+        {"mention_id": m.id, "text": m.display_text[:max_text], "url": m.url, "source": str(m.source)}
         for m in d["representatives"]
     ]
     return TopicSummary(
