@@ -105,6 +105,8 @@ class KbGap:
     label: str
     volume: int
     outline: list[dict[str, Any]]
+    # what this week's complaints on the topic ask, most central first: {question, source_url}
+    questions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -112,7 +114,7 @@ class KbGap:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> KbGap:
-        """Inverse of `to_dict`."""
+        """Inverse of `to_dict` (insights stored before `questions` existed read as without)."""
         return cls(**data)
 
 

@@ -20,7 +20,15 @@ from miners.mention import Mention
 from models.creators import shortlist_creators
 from models.howto import Baselines, ScoredHowto, rank_howto, replies_by_target
 from models.insight import HowtoItem, KbGap, TopicSummary, WeakArticle
-from models.kb import Article, KbMatch, article_vectors, draft_outline, load_kb, match_articles
+from models.kb import (
+    Article,
+    KbMatch,
+    article_vectors,
+    customer_questions,
+    draft_outline,
+    load_kb,
+    match_articles,
+)
 from models.topic_tracking import (
     TopicSnapshot,
     latest_snapshots,
@@ -181,19 +189,22 @@ def topic_stage(
     topics: dict[int, dict[str, Any]] = {}
     for local_id, topic in result.topics.items():
         stable = mapping[local_id]
-        ids = [complaints[i].id for i in np.flatnonzero(result.assignments == local_id)]
+        members = np.flatnonzero(result.assignments == local_id)
+        ids = [complaints[i].id for i in members]
+        central = members[np.argsort(-(space[members] @ space[members].mean(axis=0)), kind="stable")]
         topics[stable] = {
             "topic_id": stable, "label": topic.label, "words": topic.words, "size": topic.size,
             "prev_size": prev.get(stable, 0), "status": topic_status(topic.size, prev.get(stable, 0), stable in known, config.topics),
             "category": categories.get(stable) or _common_category(complaint_category, ids), "mention_ids": ids,
             "representatives": [complaints[i] for i in topic.representatives], "centroid": topic.centroid,
+            "questions": customer_questions([complaints[i] for i in central]),
         }  # fmt: skip
     for stable, size in prev.items():  # topics that disappeared this week
         if stable not in topics and size > 0:
             snap = known[stable]
             topics[stable] = {
                 "topic_id": stable, "label": snap.label, "words": list(snap.words), "size": 0, "prev_size": size,
-                "status": "fading", "category": None, "mention_ids": [], "representatives": [], "centroid": snap.centroid,
+                "status": "fading", "category": None, "mention_ids": [], "representatives": [], "centroid": snap.centroid, "questions": [],
             }  # fmt: skip
     current = [
         TopicSnapshot(t, week.period, d["label"], d["size"], d["centroid"])
@@ -324,8 +335,8 @@ def _weak_or_gap(
         a = match.article
         return WeakArticle(a.id, a.title, a.url, t, d["label"], [s.mention.id for s in competing], reason)
     if not match.covered and d["size"] > 0:
-        outline = draft_outline([(s.mention, _accepted(s)) for s in on_topic])
-        return KbGap("topic", str(t), d["label"], d["size"], outline)
+        outline = draft_outline([(s.mention, _accepted(s)) for s in on_topic], titles=True)
+        return KbGap("topic", str(t), d["label"], d["size"], outline, d["questions"])
     return None
 
 
@@ -379,9 +390,9 @@ def _howto_items(
         if have_kb and status == "gap" and t not in gap_topics and s.score >= policy.gap_min_score:
             volume = topics.topics[t]["size"] if t is not None else 0
             title = s.mention.title or s.mention.full_text[:80]
-            gaps.append(
-                KbGap("howto", s.mention.id, title, volume, draft_outline([(s.mention, _accepted(s))]))
-            )
+            questions = topics.topics[t]["questions"] if t is not None else []
+            outline = draft_outline([(s.mention, _accepted(s))])
+            gaps.append(KbGap("howto", s.mention.id, title, volume, outline, questions))
         out.append(_item(s, t, topics, status if have_kb else "gap", counts[creator_key(s)]))
     return out
 

@@ -23,6 +23,7 @@ import numpy as np
 import yaml
 
 from miners.mention import Mention
+from models.howto import structure_parts
 from ugcminer.errors import ConfigError
 
 TEXT_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
@@ -175,8 +176,11 @@ def match_articles(
     ]
 
 
-def steps_of(m: Mention, accepted: bool = False, limit: int = 6) -> list[str]:
-    """Steps an item teaches: video chapters, numbered lines, or an accepted solution's first sentence."""
+def steps_of(m: Mention, accepted: bool = False, limit: int = 6, titles: bool = False) -> list[str]:
+    """Steps an item teaches: video chapters, numbered lines, or an accepted solution's first sentence;
+    with `titles`, an item with none of these (a link post, a video without chapters) gives its title
+    when that reads as instructions ("How to ...", "Fix ...", a tip; not a question).
+    """
     chapters = [c.get("title", "").strip() for c in m.extra.get("chapters") or []]
     steps = [c for c in chapters if c and not _SKIP_CHAPTER.match(c)]
     if not steps:
@@ -184,19 +188,24 @@ def steps_of(m: Mention, accepted: bool = False, limit: int = 6) -> list[str]:
     if not steps and accepted and m.text:
         first = re.split(r"(?<=[.!?])\s+", m.text.strip())[0]
         steps = [first[:200]]
+    if not steps and titles and "?" not in (m.title or "") and "how-to title" in structure_parts(m):
+        steps = [(m.title or "").strip()]
     return steps[:limit]
 
 
-def draft_outline(sources: Sequence[tuple[Mention, bool]], max_steps: int = 8) -> list[dict[str, Any]]:
+def draft_outline(
+    sources: Sequence[tuple[Mention, bool]], max_steps: int = 8, titles: bool = False
+) -> list[dict[str, Any]]:
     """An outline from successful items (best first; the flag marks accepted solutions).
 
-    Each step is {step, source_url, source_title}; repeated steps are dropped.
+    Each step is {step, source_url, source_title}; repeated steps are dropped. With `titles`, an item
+    that teaches no steps contributes its title (what the article should cover too).
     """
     outline: list[dict[str, Any]] = []
     seen: set[str] = set()
     for m, accepted in sources:
         title = m.title or (m.text or "")[:80]
-        for step in steps_of(m, accepted):
+        for step in steps_of(m, accepted, titles=titles):
             key = re.sub(r"\W+", " ", step.lower()).strip()
             if key and key not in seen:
                 seen.add(key)
@@ -204,3 +213,42 @@ def draft_outline(sources: Sequence[tuple[Mention, bool]], max_steps: int = 8) -
             if len(outline) >= max_steps:
                 return outline
     return outline
+
+
+QUESTION_WORDS = frozenset(
+    "how why what when where which who is are can could does do did should will has have anyone anybody".split()
+)
+
+
+def _asks(sentence: str) -> bool:
+    """A question a help article can answer: ends with "?", has four words or more and a question word
+    among its first three ("ugh why does it ..." yes, "Really?" no).
+    """
+    words = re.findall(r"[a-z']+", sentence.lower())
+    return sentence.endswith("?") and len(words) >= 4 and bool(QUESTION_WORDS & set(words[:3]))
+
+
+def customer_questions(
+    mentions: Sequence[Mention], limit: int = 4, max_chars: int = 160
+) -> list[dict[str, Any]]:
+    """The questions `mentions` ask (most central first): a title that is a question, else a first
+    sentence that is one; each {question, source_url}, repeats dropped. What an article on the topic
+    has to answer, in the customers' words.
+    """
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for m in mentions:
+        candidates = [m.title or ""] + re.split(r"(?<=[.!?])\s+", (m.text or "").strip(), maxsplit=1)[:1]
+        for text in (" ".join(c.split()) for c in candidates):
+            if not _asks(text) or len(text) > max_chars:
+                continue
+            words = re.findall(r"[a-z0-9']+", text.lower())
+            start = next(i for i, w in enumerate(words) if w in QUESTION_WORDS)
+            key = " ".join(words[start:])  # "ugh why does it ..." repeats "why does it ..."
+            if key not in seen:
+                seen.add(key)
+                out.append({"question": text, "source_url": m.url})
+            break
+        if len(out) >= limit:
+            break
+    return out

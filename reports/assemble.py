@@ -42,6 +42,7 @@ class Action:
     topic_label: str | None = None
     outline: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)  # {title, url}
+    questions: list[dict[str, Any]] = field(default_factory=list)  # {question, source_url}
 
     def as_row(self) -> dict[str, Any]:
         """A flat table row."""
@@ -52,6 +53,7 @@ class Action:
             "topic": self.topic_label,
             "outline": " / ".join(str(s.get("step", "")) for s in self.outline),
             "sources": " ".join(str(s.get("source_url") or "") for s in self.outline).strip(),
+            "questions": " / ".join(str(q.get("question", "")) for q in self.questions),
         }
 
 
@@ -119,7 +121,15 @@ def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
             why = f"third-party how-to content that works ({why}) and no matching help article"
         links = [{"title": f"Model it on: {item.title}", "url": item.url}] if item else []
         out.append(
-            Action("write", f"Write an article: {gap.label}", why, gap.label, list(gap.outline), links)
+            Action(
+                "write",
+                f"Write an article: {gap.label}",
+                why,
+                gap.label,
+                list(gap.outline),
+                links,
+                list(gap.questions),
+            )
         )
     return out
 

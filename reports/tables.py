@@ -63,6 +63,7 @@ def _gap_rows(report: Report) -> list[dict[str, Any]]:
             "volume": g.volume,
             "outline": " / ".join(str(s.get("step", "")) for s in g.outline),
             "sources": " ".join(sorted({str(s.get("source_url") or "") for s in g.outline} - {""})),
+            "questions": " / ".join(str(q.get("question", "")) for q in g.questions),
         }
         for g in report.insight.gaps
     ]

@@ -20,6 +20,7 @@ THEMES = {
         "battery dies by noon since updating my AcmePhone",
         "the latest Acme update destroyed my battery life",
         "my battery drain is insane after the update",
+        "why does my AcmePhone battery drain so fast since the update?",
     ],
     "login": [
         "Acme app crashes every time I log in",
@@ -162,6 +163,11 @@ def test_analyze_brand__topics_keep_ids_new_ones_flagged_and_rerun_changes_nothi
     assert refund.kb_article and refund.kb_article["url"] == "https://help.acme/refunds"
     gap = next(g for g in w47.gaps if g.kind == "topic" and g.ref == str(battery47.topic_id))
     assert gap.outline and all(s["source_url"] == "https://youtube.com/watch?v=v1" for s in gap.outline)
+    battery_ids = set(battery47.mention_ids)
+    assert [q["question"].split(" why ")[-1] for q in gap.questions] == [
+        "does my AcmePhone battery drain so fast since the update?"
+    ]  # asked in several posts with other openings: one question
+    assert all(q["source_url"].removeprefix("https://reddit.com/") in battery_ids for q in gap.questions)
     top = w47.howto[0]
     assert top.mention_id == "youtube:video:v1" and "2 replies say it worked" in top.reasons
     assert top.topic_id == battery47.topic_id and top.recommendation == "write an article"

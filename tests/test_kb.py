@@ -124,3 +124,39 @@ def test_draft_outline__steps_cite_their_sources_without_repeats() -> None:
 
 def test_steps_of__plain_comment_that_is_not_accepted_gives_nothing() -> None:
     assert steps_of(_m("c", kind="video_comment", source="youtube", text="Nice video")) == []
+
+
+def test_draft_outline__with_titles_a_link_post_gives_its_title_as_what_to_cover() -> None:
+    link = _m("l", title="How to turn an old phone into a security camera", text="", url="https://r/l")
+    assert draft_outline([(link, False)]) == []  # a how-to gap on the item itself: nothing new to add
+    outline = draft_outline([(link, False)], titles=True)
+    assert outline == [
+        {"step": "How to turn an old phone into a security camera", "source_url": "https://r/l",
+         "source_title": "How to turn an old phone into a security camera"}
+    ]  # fmt: skip
+    asks = _m("q", title="Can we get them to fix the lockscreen? Here's a list of issues.", text="")
+    rant = _m("r", title="The new lockscreen is a mess", text="")
+    assert draft_outline([(asks, False), (rant, False)], titles=True) == []  # not instructions
+
+
+def test_customer_questions__question_titles_or_first_sentences_in_order_without_repeats() -> None:
+    from models.kb import customer_questions
+
+    posts = [
+        _m("a", title="How do I figure out which service is polling GPS?", text="My phone ...", url="u/a"),
+        _m(
+            "b",
+            title="Insane data usage while I was asleep",
+            text="Why would it use 2 GB? No idea.",
+            url="u/b",
+        ),
+        _m("c", title="ugh, how do I figure out which service is polling  GPS?", text="same", url="u/c"),
+        _m("d", title="Maps update ruined navigation", text="It is bad. Really.", url="u/d"),
+        _m("e", title="Really?", text="", url="u/e"),  # not a question a help article answers
+    ]
+    got = customer_questions(posts)
+    assert got == [
+        {"question": "How do I figure out which service is polling GPS?", "source_url": "u/a"},
+        {"question": "Why would it use 2 GB?", "source_url": "u/b"},
+    ]
+    assert customer_questions(posts, limit=1) == got[:1]
