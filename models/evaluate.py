@@ -13,9 +13,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ugcminer.errors import ModelError
+
+if TYPE_CHECKING:
+    from models.quantify import ShareCalibration
 
 TASKS = ("sentiment", "complaint", "howto", "taxonomy")
 SENTIMENT_ORDER = ("negative", "neutral", "positive")
@@ -160,6 +165,28 @@ def render_table(report: EvalReport, title: str | None = None) -> Any:
     table.add_row("accuracy", "", "", f"{report.accuracy:.4f}", str(report.n))
     table.add_row("macro", "", f"{report.macro_recall:.4f}", f"{report.macro_f1:.4f}", str(report.n))
     return table
+
+
+def share_report(
+    report: EvalReport, calibration: ShareCalibration | None
+) -> dict[str, dict[str, float]] | None:
+    """Per class: its true share in the data, the share of rows labelled with it, and the estimate the
+    weekly report would show from those labels (``models.quantify``); None without a calibration.
+    """
+    if calibration is None or set(calibration.labels) != set(report.labels) or not report.n:
+        return None
+    matrix = np.asarray(report.confusion_matrix, dtype=float)
+    true, labelled = matrix.sum(axis=1) / report.n, matrix.sum(axis=0) / report.n
+    estimate = calibration.shares(dict(zip(report.labels, matrix.sum(axis=0).tolist(), strict=True)))
+    assert estimate is not None
+    return {
+        label: {
+            "true": round(float(t), 4),
+            "labelled": round(float(q), 4),
+            "estimated": round(estimate[label], 4),
+        }
+        for label, t, q in zip(report.labels, true, labelled, strict=True)
+    }
 
 
 PREDICTION_FIELD = {

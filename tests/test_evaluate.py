@@ -16,6 +16,7 @@ from models.evaluate import (
     label_order,
     parse_label,
     render_table,
+    share_report,
 )
 from ugcminer.cli import app
 from ugcminer.errors import ModelError
@@ -159,6 +160,12 @@ def test_evaluate_cli__sentiment_string_and_numeric_labels_same_metrics(tmp_path
         assert named[key] == numeric[key]
     assert named["n"] == 30 and sum(m["support"] for m in named["per_class"].values()) == 30
     assert named["macro_recall"] > 0.5  # trained heads on their own training rows: well above chance
+    matrix = named["confusion_matrix"]["matrix"]
+    negative = named["shares"]["negative"]
+    assert negative["true"] == pytest.approx(sum(matrix[0]) / 30, abs=1e-4)
+    assert negative["labelled"] == pytest.approx(sum(r[0] for r in matrix) / 30, abs=1e-4)
+    assert sum(v["estimated"] for v in named["shares"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert "Class shares, true / as labelled / estimated" in result.stderr
 
 
 @pytest.mark.slow
@@ -190,6 +197,23 @@ def test_models_config__from_file_or_defaults(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "ugcminer.yaml").write_text("brands: [{name: Acme}]\nmodels: {taxonomy_threshold: 0.2}\n")
     assert models_config(None).taxonomy_threshold == 0.2
     assert models_config(tmp_path / "ugcminer.yaml").taxonomy_threshold == 0.2
+
+
+def test_share_report__true_labelled_and_estimated_shares_per_class() -> None:
+    from models.quantify import ShareCalibration
+
+    report = compute_metrics("sentiment", ["negative"] * 2 + ["neutral"] * 6 + ["positive"] * 2,
+                             ["negative"] * 2 + ["negative", "neutral", "neutral", "neutral", "neutral", "positive"] + ["positive"] * 2)  # fmt: skip
+    labels = ("negative", "neutral", "positive")
+    calibration = ShareCalibration.from_json(labels, [[9, 1, 0], [2, 7, 1], [0, 1, 9]])
+    shares = share_report(report, calibration)
+    assert shares is not None
+    assert (shares["negative"]["true"], shares["negative"]["labelled"]) == (0.2, 0.3)
+    expected = calibration.shares({"negative": 3, "neutral": 4, "positive": 3})
+    assert shares["negative"]["estimated"] == pytest.approx(expected["negative"], abs=1e-4)
+    assert share_report(report, None) is None
+    binary = compute_metrics("complaint", ["true", "false"], ["true", "true"])
+    assert share_report(binary, calibration) is None  # another label set
 
 
 def test_compute_metrics__predicted_only_label_listed_not_averaged() -> None:

@@ -37,7 +37,9 @@ def analyze(
 
 @app.command()
 def topics(
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="a .csv, .tsv, .jsonl or .json (array) file of texts"),
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT", help="a .csv, .tsv, .jsonl or .json (array) file of texts"
+    ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help=".jsonl or .csv (default: INPUT stem + .topics.jsonl)"
     ),

@@ -100,7 +100,13 @@ def evaluate(
     """Score a task's predictions against the labels in DATA; print a table and write JSON."""
     from rich.console import Console
 
-    from models.evaluate import evaluate_classified, find_label_column, label_family, render_table
+    from models.evaluate import (
+        evaluate_classified,
+        find_label_column,
+        label_family,
+        render_table,
+        share_report,
+    )
     from models.io import columns_of, read_rows, require_column
 
     label_family(task)
@@ -118,12 +124,23 @@ def evaluate(
     extra = {"data": str(data), "label_column": label, "models": models_version}
     if task == "taxonomy":
         extra.update(taxonomy=str(taxonomy), threshold=cfg.taxonomy_threshold)
+    shares = None
+    if task == "sentiment":  # how well the report's estimated shares would match this data
+        from models.analyzer import load_analyzer
+
+        shares = share_report(report, load_analyzer(cfg).share_calibration("sentiment"))
+        extra["shares"] = shares
     report.write_json(out, **extra, mentions_per_s=round(result.rate, 1))
     Console().print(render_table(report, title=f"{task} on {data.name} ({report.n} rows)"))
     _stderr(
         f"Wrote {out}. accuracy {report.accuracy:.4f}, macro-F1 {report.macro_f1:.4f}, "
         f"macro recall {report.macro_recall:.4f}; {report.skipped} rows skipped (no text or label)"
     )
+    if shares:
+        parts = [
+            f"{x} {v['true']:.1%} / {v['labelled']:.1%} / {v['estimated']:.1%}" for x, v in shares.items()
+        ]
+        _stderr("Class shares, true / as labelled / estimated as in the report: " + ", ".join(parts))
 
 
 def _classify_for(
