@@ -158,7 +158,11 @@ def _fit(
         vectors,
         terms=terms,
         encode=encoder.encode,
-        params=TopicParams(seed=config.topics.seed),
+        params=TopicParams(
+            seed=config.topics.seed,
+            max_outlier_share=config.topics.max_unassigned,
+            outlier_min_similarity=config.topics.attach_min_similarity,
+        ),
         min_documents=config.topics.min_documents,
         cluster_embeddings=space,
     )
@@ -236,9 +240,21 @@ def topic_stage(
             }
             for m, a in zip(complaints, result.assignments, strict=True)
         ],  # fmt: skip
-        notes=list(result.notes),
+        notes=[*result.notes, *_unassigned_note(result, config)],
         result=result,
     )
+
+
+def _unassigned_note(result: TopicResult, config: Config) -> list[str]:
+    """Say how many complaints fit no topic (they count in the complaint rate, not in any topic)."""
+    left, total = int((result.assignments == -1).sum()), len(result.assignments)
+    if not left or not result.topics:
+        return []
+    return [
+        f"{left} of {total} complaints this week fit no topic (cosine under "
+        f"{config.topics.attach_min_similarity:.2f} to every topic, topics.attach_min_similarity); they count "
+        "in the complaint rate, not in a topic."
+    ]
 
 
 def _common_category(categories: dict[str, str | None], ids: list[str]) -> str | None:

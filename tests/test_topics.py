@@ -319,3 +319,22 @@ def test_label_topics__a_label_does_not_run_across_punctuation() -> None:
     }
     labels = label_topics({0: np.ones(4)}, samples, {0: ["notifications"]}, {"the", "one"}, None, 5)
     assert labels[0] == "rich notifications"  # not "rich notifications the old", as often and longer
+
+
+def test_fit_topics__a_floor_without_cap_keeps_one_off_complaints_out_of_topics() -> None:
+    rng = np.random.default_rng(3)
+    groups = np.repeat([0, 1, 2], 6)
+    core = np.eye(3, 32, dtype=np.float32)[groups] + rng.normal(0, 0.05, (18, 32)).astype(np.float32)
+    odd = rng.normal(0, 1, (12, 32)).astype(np.float32)  # one-offs, unlike each other and every group
+    odd[:, :3] = 0.35  # ...yet a little like every group, as the rest of a week's complaints are
+    emb = np.vstack([core, odd])
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    texts = [f"{w} issue {i}" for i, w in enumerate(np.array(["billing", "login", "shipping"])[groups])]
+    texts += [f"something else entirely {i}" for i in range(12)]
+    default = fit_topics(texts, emb, params=TopicParams(seed=1))
+    assert default.outlier_share <= 0.10  # the default pulls one-offs into the three topics
+    floor = fit_topics(
+        texts, emb, params=TopicParams(seed=1, max_outlier_share=1.0, outlier_min_similarity=0.5)
+    )
+    assert (floor.assignments[18:] == -1).all() and (floor.assignments[:18] >= 0).all()
+    assert normalized_mutual_info_score(groups, floor.assignments[:18]) > 0.95

@@ -185,6 +185,10 @@ class TopicsConfig(_Strict):
     growing_ratio: float = Field(1.5, gt=1)
     fading_ratio: float = Field(0.5, gt=0, lt=1)
     kb_match_threshold: float = Field(0.45, ge=0, le=1)
+    # complaints outside every topic: at most this share stays out, and only those under this cosine to
+    # their nearest topic (bench/small_periods.py: a floor with no cap gives cleaner small-week topics)
+    max_unassigned: float = Field(0.10, ge=0, le=1)
+    attach_min_similarity: float = Field(0.30, ge=-1, le=1)
     seed: int = 42
     model_dir: str = "topic_models"  # per-period BERTopic models (safetensors), relative to the config file
 

@@ -1,0 +1,23 @@
+"""Pieces of the analyze flow's insight stages that stand alone."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.insight_stages import _unassigned_note
+from models.topics import Topic, TopicResult
+from ugcminer.config import Config
+
+
+def _result(assignments: list[int]) -> TopicResult:
+    topic = Topic(0, "card arrival", ["card"], assignments.count(0), np.ones(4, dtype=np.float32), [0])
+    return TopicResult(np.asarray(assignments), {0: topic} if 0 in assignments else {})
+
+
+def test_unassigned_note__says_how_many_complaints_fit_no_topic_and_which_setting_decides() -> None:
+    config = Config.model_validate({"brands": [{"name": "Acme"}], "topics": {"attach_min_similarity": 0.4}})
+    (note,) = _unassigned_note(_result([0, 0, -1, 0, -1]), config)
+    assert note.startswith("2 of 5 complaints this week fit no topic") and "0.40" in note
+    assert "topics.attach_min_similarity" in note
+    assert _unassigned_note(_result([0, 0, 0]), config) == []
+    assert _unassigned_note(_result([-1, -1]), config) == []  # no topics at all: fit_topics says why
