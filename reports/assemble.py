@@ -120,12 +120,13 @@ def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
             )
             why = f"third-party how-to content that works ({why}) and no matching help article"
         links = [{"title": f"Model it on: {item.title}", "url": item.url}] if item else []
+        topic = gap.label if kind == "topic" else (item.topic_label if item else None)
         out.append(
             Action(
                 "write",
                 f"Write an article: {gap.label}",
                 why,
-                gap.label,
+                topic,
                 list(gap.outline),
                 links,
                 list(gap.questions),

@@ -134,6 +134,23 @@ def test_next_actions__balanced_between_kinds():
     ]
     assert actions[4].links == [{"title": f"Model it on: {base.howto[0].title}", "url": base.howto[0].url}]
     assert "3 replies say it worked" in actions[4].why
+    assert actions[0].topic_label == "topic 4"
+    assert (
+        actions[4].topic_label == base.howto[0].topic_label == "login fails"
+    )  # the item's topic, not its title
+
+
+def test_render__a_step_that_is_its_sources_title_cites_just_source(report):
+    gap = report.insight.gaps[0]
+    step = {
+        "step": "How to reset the router",
+        "source_url": "https://r.example/1",
+        "source_title": "How to reset the router",
+    }
+    report.insight = replace(report.insight, gaps=[replace(gap, outline=[step], questions=[])])
+    md, html = render_markdown(report), render_html(report)
+    assert "How to reset the router ([source](https://r.example/1))" in md
+    assert "source: How to reset the router" not in md and "source: How to reset the router" not in html
 
 
 def test_write_report__csv_safe_and_json_complete(report, tmp_path: Path):
