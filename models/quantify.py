@@ -12,7 +12,9 @@ error over the three classes): against counting, the estimate's is 8 % lower at 
 lower at 200 on the held-out tweets, 4 % higher at 50 and 5 % lower at 200 on the airline tweets
 (another domain), 3 % higher at 50 and 19 % lower at 200 on held-out batches with negative shares
 between 5 and 70 %, and lower in every set from 200 mentions on (SHRINK_ROWS chosen from 100 / 200 /
-400 on these sets: 100 was better on the held-out tweets and worse on the airline tweets).
+400 on these sets: 100 was better on the held-out tweets and worse on the airline tweets). The rates
+are the tweets'; on long Reddit posts the model errs differently (it reads many neutral posts as
+negative: `bench/data/reddit_posts_labelled.csv`, models/README.md), which no tweet rates correct.
 """
 
 from __future__ import annotations

@@ -186,7 +186,9 @@ def sentiment_note(week: WeekMetrics) -> str:
     )
     return (
         "Sentiment shares are estimates: the sentiment labels corrected for the model's error rates "
-        f"measured on held-out tweets, the more so the more mentions a week has{part}. As labelled: {counted}."
+        f"measured on held-out tweets, the more so the more mentions a week has{part}. As labelled: {counted}. "
+        "The model learned from tweets: on long Reddit posts it reads many neutral posts as negative "
+        "(a hand-labelled sample of demo posts: a third negative, over half labelled so)."
     )
 
 
