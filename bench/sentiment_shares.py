@@ -29,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from models.data import SENTIMENT_LABELS
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-LABELS = ("negative", "neutral", "positive")
 SIZES = (50, 100, 200, 500, 1000)
 
 
@@ -62,7 +63,7 @@ def airline() -> tuple[list[str], np.ndarray]:
     import pandas as pd
 
     frame = pd.read_csv(SHARED / "twitter_airline_sentiment" / "Tweets_train.csv")
-    return frame.text.astype(str).tolist(), frame.airline_sentiment.map(LABELS.index).to_numpy()
+    return frame.text.astype(str).tolist(), frame.airline_sentiment.map(SENTIMENT_LABELS.index).to_numpy()
 
 
 def errors(truth: np.ndarray, predicted: np.ndarray, batches: list[np.ndarray]) -> tuple[float, ...]:
@@ -74,17 +75,19 @@ def errors(truth: np.ndarray, predicted: np.ndarray, batches: list[np.ndarray]) 
     out = []
     for rows in batches:
         true = np.bincount(truth[rows], minlength=3) / len(rows)
-        labelled = dict(zip(LABELS, np.bincount(predicted[rows], minlength=3).tolist(), strict=True))
+        labelled = dict(
+            zip(SENTIMENT_LABELS, np.bincount(predicted[rows], minlength=3).tolist(), strict=True)
+        )
         adjusted, estimate = calibration.adjusted(labelled), calibration.shares(labelled)
         assert adjusted is not None and estimate is not None
-        counted = np.asarray([labelled[x] for x in LABELS]) / len(rows)
+        counted = np.asarray([labelled[x] for x in SENTIMENT_LABELS]) / len(rows)
         out.append(
             [
                 np.abs(shares - true).mean()
                 for shares in (
                     counted,
-                    np.asarray([adjusted[x] for x in LABELS]),
-                    np.asarray([estimate[x] for x in LABELS]),
+                    np.asarray([adjusted[x] for x in SENTIMENT_LABELS]),
+                    np.asarray([estimate[x] for x in SENTIMENT_LABELS]),
                 )
             ]
         )

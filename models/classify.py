@@ -68,16 +68,18 @@ def sentiment_shares_line(result: ClassifyResult, calibration: ShareCalibration 
     """The file's sentiment shares, estimated as the weekly report does (``models.quantify``), beside
     the shares of the labels themselves; None without sentiment labels.
     """
-    labels = ("negative", "neutral", "positive")
-    counts = {x: sum(p.get("sentiment") == x for p in result.predictions) for x in labels}
+    from models.analyzer import SENTIMENT_LABELS
+    from models.quantify import format_shares
+
+    counts = {x: sum(p.get("sentiment") == x for p in result.predictions) for x in SENTIMENT_LABELS}
     total = sum(counts.values())
     if not total:
         return None
-    counted = ", ".join(f"{x} {counts[x] / total:.1%}" for x in labels)
+    counted = format_shares({x: counts[x] / total for x in SENTIMENT_LABELS})
     shares = calibration.shares(counts) if calibration is not None else None
     if shares is None:
         return f"Sentiment labels: {counted}."
-    estimate = ", ".join(f"{x} {shares[x]:.1%}" for x in labels)
+    estimate = format_shares({x: shares[x] for x in SENTIMENT_LABELS})
     return (
         f"Sentiment shares, estimated: {estimate} (as labelled: {counted}; the labels favour the rarer "
         "classes, see models/README.md)."

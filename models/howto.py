@@ -95,10 +95,15 @@ def structure_parts(m: Mention) -> dict[str, int]:
     return parts
 
 
-def structure_score(m: Mention) -> float:
-    """0..1 from the item's form: how-to title, numbered steps, video chapters."""
-    weights = {"how-to title": 0.5, "listed steps": 0.3, "video chapters": 0.3}
-    return min(1.0, sum(weights[name] for name in structure_parts(m)))
+STRUCTURE_WEIGHTS = {"how-to title": 0.5, "listed steps": 0.3, "video chapters": 0.3}
+
+
+def structure_score(m: Mention, parts: Mapping[str, int] | None = None) -> float:
+    """0..1 from the item's form: how-to title, numbered steps, video chapters (`parts`: its
+    `structure_parts`, when already known).
+    """
+    parts = structure_parts(m) if parts is None else parts
+    return min(1.0, sum(STRUCTURE_WEIGHTS[name] for name in parts))
 
 
 def _form_reason(parts: dict[str, int], head_probability: float) -> str:
@@ -199,7 +204,8 @@ def score_item(
     flair = m.flair or thread_flair
     solved = bool(flair and SOLVED_FLAIR.search(flair))
     confirmed = _op_confirmed(m, replies, op_author)
-    instructional = max(head_probability, structure_score(m))
+    form = structure_parts(m)
+    instructional = max(head_probability, structure_score(m, form))
     signals = {
         "velocity": round(_squash(velocity / typical), 4),
         "approval": round(
@@ -213,7 +219,7 @@ def score_item(
     score = sum(getattr(weights, name) * value for name, value in signals.items())
     reasons = _reasons(m, velocity, typical, approval, worked, solved, flair, confirmed)
     if instructional >= 0.5:
-        reasons.append(_form_reason(structure_parts(m), head_probability))
+        reasons.append(_form_reason(form, head_probability))
     return ScoredHowto(m, round(score, 4), signals, reasons, worked)
 
 

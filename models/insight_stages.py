@@ -195,7 +195,7 @@ def topic_stage(
         stable = mapping[local_id]
         members = np.flatnonzero(result.assignments == local_id)
         ids = [complaints[i].id for i in members]
-        central = members[np.argsort(-(space[members] @ space[members].mean(axis=0)), kind="stable")]
+        central = members[np.argsort(-(space[members] @ in_space[stable]), kind="stable")]
         topics[stable] = {
             "topic_id": stable, "label": topic.label, "words": topic.words, "size": topic.size,
             "prev_size": prev.get(stable, 0), "status": topic_status(topic.size, prev.get(stable, 0), stable in known, config.topics),

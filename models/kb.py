@@ -186,8 +186,7 @@ def steps_of(m: Mention, accepted: bool = False, limit: int = 6, titles: bool = 
     if not steps:
         steps = [s.strip() for s in _STEP.findall(m.text or "")]
     if not steps and accepted and m.text:
-        first = re.split(r"(?<=[.!?])\s+", m.text.strip())[0]
-        steps = [first[:200]]
+        steps = [_first_sentence(m.text)[:200]]
     if not steps and titles and "?" not in (m.title or "") and "how-to title" in structure_parts(m):
         steps = [(m.title or "").strip()]
     return steps[:limit]
@@ -220,12 +219,21 @@ QUESTION_WORDS = frozenset(
 )
 
 
-def _asks(sentence: str) -> bool:
-    """A question a help article can answer: ends with "?", has four words or more and a question word
-    among its first three ("ugh why does it ..." yes, "Really?" no).
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+
+
+def _question_key(sentence: str) -> str | None:
+    """For a question a help article can answer (ends with "?", four words or more, a question word
+    among its first three: "ugh why does it ..." yes, "Really?" no), its words from that question word
+    on, so the same question with another opening repeats; None for anything else.
     """
     words = re.findall(r"[a-z']+", sentence.lower())
-    return sentence.endswith("?") and len(words) >= 4 and bool(QUESTION_WORDS & set(words[:3]))
+    if not (sentence.endswith("?") and len(words) >= 4 and QUESTION_WORDS & set(words[:3])):
+        return None
+    words = re.findall(r"[a-z0-9']+", sentence.lower())
+    start = next(i for i, w in enumerate(words) if w in QUESTION_WORDS)
+    return " ".join(words[start:])
 
 
 def customer_questions(
@@ -238,13 +246,10 @@ def customer_questions(
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for m in mentions:
-        candidates = [m.title or ""] + re.split(r"(?<=[.!?])\s+", (m.text or "").strip(), maxsplit=1)[:1]
-        for text in (" ".join(c.split()) for c in candidates):
-            if not _asks(text) or len(text) > max_chars:
+        for text in (" ".join(c.split()) for c in (m.title or "", _first_sentence(m.text or ""))):
+            key = _question_key(text) if len(text) <= max_chars else None
+            if key is None:
                 continue
-            words = re.findall(r"[a-z0-9']+", text.lower())
-            start = next(i for i, w in enumerate(words) if w in QUESTION_WORDS)
-            key = " ".join(words[start:])  # "ugh why does it ..." repeats "why does it ..."
             if key not in seen:
                 seen.add(key)
                 out.append({"question": text, "source_url": m.url})

@@ -29,6 +29,11 @@ SUM_WEIGHT = 100.0  # how hard the least-squares solve holds the shares to summi
 SHRINK_ROWS = 200.0  # batch size at which the estimate sits halfway between counted and adjusted
 
 
+def format_shares(shares: Mapping[str, float]) -> str:
+    """Like "negative 45.6%, neutral 38.0%, positive 16.4%" (in the mapping's order)."""
+    return ", ".join(f"{label} {share:.1%}" for label, share in shares.items())
+
+
 @dataclass(frozen=True)
 class ShareCalibration:
     """A classifier's confusion counts on a labelled split (rows: true class, columns: label given)."""

@@ -10,6 +10,7 @@ recorded rates are counted as they are.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from miners.mention import Source
-from models.quantify import ShareCalibration
+from models.quantify import ShareCalibration, format_shares
 from reports.weeks import IsoWeek
 from store import schema
 from store.db import Store
@@ -122,7 +123,7 @@ def weekly_metrics(store: Store, brand: str, week: IsoWeek, weeks: int = TREND_W
     """Metrics of the `weeks` weeks ending with `week`, oldest first (one query)."""
     span = week.back(weeks)
     out = {w.label: WeekMetrics(w.label) for w in span}
-    by_version: dict[str, dict[tuple[str, str], int]] = {w.label: {} for w in span}
+    by_version: dict[str, dict[str, Counter[str]]] = {w.label: defaultdict(Counter) for w in span}
     for row in _rows(store, brand, span[0].start_utc, span[-1].end_utc):
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         bucket = next((out[w.label] for w in span if w.contains(created)), None)
@@ -135,8 +136,7 @@ def weekly_metrics(store: Store, brand: str, week: IsoWeek, weeks: int = TREND_W
         bucket.analysed += 1
         if row.sentiment in bucket.sentiment:
             bucket.sentiment[row.sentiment] += 1
-            key = (row.model_version, row.sentiment)
-            by_version[bucket.period][key] = by_version[bucket.period].get(key, 0) + 1
+            by_version[bucket.period][row.model_version][row.sentiment] += 1
         bucket.complaints += int(bool(row.complaint))
     calibrations = _calibrations(store)
     for period, counts in by_version.items():
@@ -157,11 +157,11 @@ def _calibrations(store: Store) -> dict[str, ShareCalibration]:
 
 
 def _estimate(
-    week: WeekMetrics, counts: dict[tuple[str, str], int], calibrations: dict[str, ShareCalibration]
+    week: WeekMetrics, by_version: dict[str, Counter[str]], calibrations: dict[str, ShareCalibration]
 ) -> None:
     """Fill `week.sentiment_estimate`: each model version's label counts corrected with its own rates."""
-    for version in sorted({v for v, _ in counts}):
-        labelled = {label: counts.get((version, label), 0) for label in SENTIMENTS}
+    for version in sorted(by_version):
+        labelled = {label: by_version[version][label] for label in SENTIMENTS}
         calibration = calibrations.get(version)
         estimate = calibration.counts(labelled) if calibration else labelled
         week.sentiment_adjusted += sum(labelled.values()) if calibration else 0
@@ -173,7 +173,7 @@ def sentiment_note(week: WeekMetrics) -> str:
     """How the week's sentiment shares were made, with the counted label shares."""
     if not week.analysed:
         return ""
-    counted = ", ".join(f"{label} {week.labelled_share(label) or 0.0:.1%}" for label in SENTIMENTS)
+    counted = format_shares({label: week.labelled_share(label) or 0.0 for label in SENTIMENTS})
     if not week.sentiment_adjusted:
         return f"Sentiment shares count the model's labels ({counted})."
     part = (
