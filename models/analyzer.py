@@ -3,6 +3,11 @@
     analyzer = load_analyzer(config.models)
     preds = analyzer.predict(texts)               # encodes once
     preds = analyzer.predict(texts, embeddings=stored)   # stored embeddings: no encoder call
+    preds = analyzer.predict(texts, posts=is_post)       # posts read by the post heads
+
+Rows marked as forum posts (``posts``) get their sentiment and complaint from the heads fitted on
+labelled Reddit posts (``models.post_heads``; ``models.post_heads: false`` turns them off), computed from
+the same embedding and sentiment probabilities: no second pass.
 
 Heads configured with ``backend: hub`` are served by ``models.hub.HubHead`` (imported lazily) and read
 the texts instead of the embedding.
@@ -19,6 +24,7 @@ import numpy as np
 
 from models.encoder import WEIGHTS_DIR, Encoder, load_encoder
 from models.heads import HeadSet, load_heads
+from models.post_heads import PostHeads, load_post_heads
 from models.quantify import ShareCalibration
 from ugcminer.config import HeadConfig, ModelsConfig
 from ugcminer.errors import ModelError
@@ -51,7 +57,11 @@ class Analyzer:
     """Encoder + sentiment, complaint and how-to heads."""
 
     def __init__(
-        self, encoder: Encoder, heads: HeadSet | None, head_configs: dict[str, HeadConfig] | None = None
+        self,
+        encoder: Encoder,
+        heads: HeadSet | None,
+        head_configs: dict[str, HeadConfig] | None = None,
+        post_heads: PostHeads | None = None,
     ) -> None:
         self.encoder = encoder
         self.heads = heads
@@ -74,6 +84,11 @@ class Analyzer:
                 from models.hub import HubHead
 
                 self._hub[task] = HubHead(cfg, task)
+        # the post heads read the built-in sentiment probabilities; a hub head replaces its task everywhere
+        self.post_heads = post_heads if "sentiment" not in self._hub and heads is not None else None
+        self.post_tasks = tuple(
+            t for t in (post_heads.heads if self.post_heads else ()) if t not in self._hub
+        )
         self.version = self._version()
 
     @classmethod
@@ -83,7 +98,10 @@ class Analyzer:
         configs = {"sentiment": cfg.sentiment, "complaint": cfg.complaint, "howto": cfg.howto}
         needs_builtin = any(c.backend == "builtin" for c in configs.values())
         heads = load_heads(heads_dir or WEIGHTS_DIR) if needs_builtin else None
-        return cls(encoder, heads, configs)
+        post = None
+        if cfg.post_heads and heads is not None and "sentiment" in heads.heads:
+            post = load_post_heads(heads_dir or WEIGHTS_DIR, heads.digest("sentiment"))
+        return cls(encoder, heads, configs, post)
 
     def _version(self) -> str:
         parts = [self.encoder.version]
@@ -92,6 +110,8 @@ class Analyzer:
                 parts.append(f"{task}=hub:{cfg.model}")
             else:
                 parts.append(f"{task}={self.heads.digest(task)}")  # type: ignore[union-attr]
+        if self.post_tasks:
+            parts.append(f"posts={self.post_heads.digest}")  # type: ignore[union-attr]
         return "+".join(parts)
 
     def thresholds(self) -> dict[str, float]:
@@ -105,10 +125,14 @@ class Analyzer:
             )
         return out
 
-    def share_calibration(self, task: str = "sentiment") -> ShareCalibration | None:
+    def share_calibration(self, task: str = "sentiment", *, posts: bool = False) -> ShareCalibration | None:
         """The dev-split confusion of `task`'s labels, for adjusted class shares (``models.quantify``);
-        None for a hub head or weights that carry none.
+        with `posts`, the post head's out-of-fold confusion on the labelled posts (the tweet head's when
+        posts are not read by a post head); None for a hub head or weights that carry none.
         """
+        if posts and task in self.post_tasks:
+            data = self.post_heads.calibration()  # type: ignore[union-attr]
+            return ShareCalibration.from_json(data["labels"], data["confusion"]) if data else None
         if task in self._hub or self.heads is None or task not in self.heads.text_views:
             return None
         view = self.heads.text_views[task]
@@ -116,9 +140,16 @@ class Analyzer:
         return ShareCalibration.from_json(view.labels, confusion) if confusion else None
 
     def predict(
-        self, texts: Sequence[str], *, embeddings: np.ndarray | None = None, progress: bool = False
+        self,
+        texts: Sequence[str],
+        *,
+        embeddings: np.ndarray | None = None,
+        progress: bool = False,
+        posts: Sequence[bool] | np.ndarray | None = None,
     ) -> Predictions:
-        """Score `texts`; pass stored `embeddings` (same encoder version) to skip the encoder."""
+        """Score `texts`; pass stored `embeddings` (same encoder version) to skip the encoder, and
+        `posts` (one flag per text) to have forum posts read by the post heads.
+        """
         if embeddings is None:
             embeddings = self.encoder.encode(texts, progress=progress)
         embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -127,6 +158,12 @@ class Analyzer:
                 f"embeddings have shape {embeddings.shape}, expected ({len(texts)}, {self.encoder.dim})"
             )
         scores = {task: self._score(task, texts, embeddings) for task in ("sentiment", *BINARY_TASKS)}
+        mask = np.zeros(len(texts), dtype=bool) if posts is None else np.asarray(posts, dtype=bool)
+        if self.post_tasks and mask.any():
+            post = self.post_heads.predict(embeddings[mask], scores["sentiment"][mask])  # type: ignore[union-attr]
+            for task in self.post_tasks:
+                scores[task] = scores[task].copy()
+                scores[task][mask] = post[task]
         return Predictions(embeddings=embeddings, thresholds=self.thresholds(), **scores)
 
     def _score(self, task: str, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:

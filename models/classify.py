@@ -104,11 +104,13 @@ def classify_rows(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: bool = False,
     cache: EmbeddingCache | None = None,
+    posts: bool = False,
 ) -> ClassifyResult:
     """Classify `rows` with the analyzer's heads (when given) and the taxonomy (when given).
 
     Without an analyzer, `encoder` provides the one pass and only taxonomy fields are added. With a
-    `cache`, texts embedded before by the same encoder version are not encoded again.
+    `cache`, texts embedded before by the same encoder version are not encoded again. With `posts`, the
+    rows are forum posts (title and body): sentiment and complaint come from the post heads.
     """
     if analyzer is None and encoder is None:
         raise ValueError("classify_rows needs an analyzer or an encoder")
@@ -123,7 +125,9 @@ def classify_rows(
             index = valid[start : start + chunk_size]
             chunk = [texts[i] or "" for i in index]
             embeddings = _embed(chunk, encoder, cache)
-            preds = _predict_chunk(chunk, embeddings, analyzer, taxonomy, getattr(encoder, "version", None))
+            preds = _predict_chunk(
+                chunk, embeddings, analyzer, taxonomy, getattr(encoder, "version", None), posts
+            )
             for i, pred in zip(index, preds, strict=True):
                 predictions[i] = pred
             bar.advance(len(index))
@@ -155,9 +159,10 @@ def _predict_chunk(
     analyzer: Analyzer | None,
     taxonomy: TaxonomyClassifier | None,
     version: str | None,
+    posts: bool = False,
 ) -> list[Row]:
     if analyzer is not None:
-        out = _head_fields(analyzer.predict(texts, embeddings=embeddings))
+        out = _head_fields(analyzer.predict(texts, embeddings=embeddings, posts=[posts] * len(texts)))
     else:
         out = [{} for _ in texts]
     if taxonomy is not None:

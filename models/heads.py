@@ -94,8 +94,15 @@ def joint_proba(
     return head.predict_proba(embeddings) if view is None else view.fuse(head.logits(embeddings), texts)
 
 
-def save_heads(folder: Path, heads: dict[str, LinearHead], meta: dict[str, Any]) -> None:
-    """Write `heads` to ``folder/heads.safetensors`` and their metadata to ``folder/heads.json``."""
+def save_heads(
+    folder: Path,
+    heads: dict[str, LinearHead],
+    meta: dict[str, Any],
+    files: tuple[str, str] = (HEADS_FILE, META_FILE),
+) -> None:
+    """Write `heads` to ``folder/heads.safetensors`` and their metadata to ``folder/heads.json`` (or the
+    tensor and JSON file names in `files`).
+    """
     from safetensors.numpy import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -110,26 +117,36 @@ def save_heads(folder: Path, heads: dict[str, LinearHead], meta: dict[str, Any])
             "threshold": head.threshold,
             **head.meta,
         }
-    save_file(tensors, str(folder / HEADS_FILE))
+    save_file(tensors, str(folder / files[0]))
     document = {**meta, "heads": entries}
-    (folder / META_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / files[1]).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_head_files(
+    meta_path: Path, tensor_path: Path, what: str, rerun: str
+) -> tuple[dict[str, Any], dict[str, LinearHead]]:
+    """The JSON document (without its "heads") and the heads of a heads JSON + safetensors pair; a
+    broken pair is a ModelError naming `what` and the command (`rerun`) that writes it again.
+    """
+    from safetensors.numpy import load_file
+
+    try:
+        document = json.loads(meta_path.read_text(encoding="utf-8"))
+        tensors = load_file(str(tensor_path))
+        heads = {task: head_from_entry(task, entry, tensors) for task, entry in document.pop("heads").items()}
+    except (KeyError, ValueError, OSError) as exc:
+        raise ModelError(
+            f"{meta_path.parent}: {what} are unreadable or incomplete ({exc}); rerun {rerun}"
+        ) from exc
+    return document, heads
 
 
 def load_heads(folder: Path) -> HeadSet:
     """Read the heads saved in `folder`; a missing or broken file is a ModelError naming it."""
-    from safetensors.numpy import load_file
-
     meta_path, tensor_path = folder / META_FILE, folder / HEADS_FILE
     if not meta_path.exists() or not tensor_path.exists():
         raise ModelError(f"{folder}: no trained heads ({META_FILE}, {HEADS_FILE}); run `ugcminer train`")
-    try:
-        document = json.loads(meta_path.read_text(encoding="utf-8"))
-        tensors = load_file(str(tensor_path))
-        heads = {task: _head(task, entry, tensors) for task, entry in document.pop("heads").items()}
-    except (KeyError, ValueError, OSError) as exc:
-        raise ModelError(
-            f"{folder}: heads files are unreadable or incomplete ({exc}); rerun `ugcminer train`"
-        ) from exc
+    document, heads = read_head_files(meta_path, tensor_path, "heads files", "`ugcminer train`")
     from models.text_view import load_text_view
 
     views = {task: load_text_view(folder, task) for task in document.get("text_views", [])}
@@ -145,7 +162,8 @@ def load_heads(folder: Path) -> HeadSet:
     )
 
 
-def _head(task: str, entry: dict[str, Any], tensors: dict[str, np.ndarray]) -> LinearHead:
+def head_from_entry(task: str, entry: dict[str, Any], tensors: dict[str, np.ndarray]) -> LinearHead:
+    """A head from its JSON entry and the tensors file's arrays (KeyError when one is missing)."""
     extra = {k: v for k, v in entry.items() if k not in ("kind", "labels", "threshold")}
     return LinearHead(
         task=task,

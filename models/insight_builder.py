@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from miners.mention import Mention
+from miners.mention import Mention, MentionKind
 from models.insight import PeriodInsight
+from models.quantify import calibration_key
 from store import insight_tables as tables
 from store.db import content_hash, now_utc
 from ugcminer.config import BrandConfig, Config
@@ -120,16 +121,20 @@ def classify_pending(
         or done[m.id]["model_version"] != analyzer.version
         or done[m.id]["content_hash"] != content_hash(m.title, m.text)
     ]
-    calibration = analyzer.share_calibration("sentiment")
-    if calibration is not None:  # lets the report adjust sentiment shares for this version's known errors
-        store.put_calibration(analyzer.version, "sentiment", calibration.as_json())
+    for posts in (False, True):  # lets the report adjust sentiment shares for this version's known errors
+        calibration = analyzer.share_calibration("sentiment", posts=posts)
+        if calibration is not None:
+            store.put_calibration(
+                calibration_key(analyzer.version, posts), "sentiment", calibration.as_json()
+            )
     if not pending:
         return {"mentions": len(mentions), "classified": 0}
     from models.parallel import fanned_out  # Dask fan-out of the encoding when configured
 
     encoder = fanned_out(analyzer.encoder, config.models.encoder, config.scale)
     embeddings = ensure_embeddings(store, pending, encoder)
-    preds = analyzer.predict([m.full_text for m in pending], embeddings=embeddings)
+    posts = [m.kind is MentionKind.POST for m in pending]  # forum posts: read by the post heads
+    preds = analyzer.predict([m.full_text for m in pending], embeddings=embeddings, posts=posts)
     classifier = _taxonomy(config, brand)
     categories, cat_scores = _categorise(
         store, brand, classifier, pending, embeddings, _encoder_version(analyzer.encoder)

@@ -13,8 +13,9 @@ lower at 200 on the held-out tweets, 4 % higher at 50 and 5 % lower at 200 on th
 (another domain), 3 % higher at 50 and 19 % lower at 200 on held-out batches with negative shares
 between 5 and 70 %, and lower in every set from 200 mentions on (SHRINK_ROWS chosen from 100 / 200 /
 400 on these sets: 100 was better on the held-out tweets and worse on the airline tweets). The rates
-are the tweets'; on long Reddit posts the model errs differently (it reads many neutral posts as
-negative: `bench/data/reddit_posts_labelled.csv`, models/README.md), which no tweet rates correct.
+are the tweets' dev split's; Reddit posts are labelled by the post heads (``models.post_heads``), whose
+rates are their out-of-fold confusion on the labelled posts, stored under `calibration_key(version,
+posts=True)` and applied to the posts' labels alone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ import numpy as np
 
 SUM_WEIGHT = 100.0  # how hard the least-squares solve holds the shares to summing to one
 SHRINK_ROWS = 200.0  # batch size at which the estimate sits halfway between counted and adjusted
+
+
+def calibration_key(version: str, posts: bool) -> str:
+    """Where a model version's confusion counts are stored: forum posts (read by the post heads,
+    ``models.post_heads``) have their own.
+    """
+    return f"{version}#posts" if posts else version
 
 
 def format_shares(shares: Mapping[str, float]) -> str:

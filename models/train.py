@@ -12,6 +12,9 @@ Modes (``--mode``; ``score`` measures the shipped weights):
   logistic regression on the current adapted embeddings of train + dev (:func:`refit_complaint`).
 * ``text-view``: keeps adapter and heads, fits the sentiment head's word/character n-gram view
   (``models.text_view``) and adds it to the weights folder (:func:`add_text_views`).
+* ``post-heads``: keeps adapter, heads and views, fits the sentiment and complaint heads for forum posts
+  on the labelled Reddit posts (``models.post_heads``) and adds them to the weights folder
+  (:func:`add_post_heads`). Run it after any mode that changes the sentiment head or its view.
 
 Then, on the dev split: sentiment logit offsets maximising macro recall, complaint threshold maximising
 macro-F1, how-to threshold for precision >= 0.93; the sentiment head's n-gram text view is fitted on the
@@ -204,6 +207,45 @@ def add_text_views(
     result["seconds"] = round(time.time() - started, 1)
     log(json.dumps(result))
     return result
+
+
+def add_post_heads(*, weights: Path = WEIGHTS_DIR, device: str = "cpu", log: Any = print) -> dict[str, Any]:
+    """Fit the post heads (``models.post_heads``) for the adapter and heads in `weights` and add them
+    there; returns their out-of-fold report.
+    """
+    from models.heads import load_heads
+    from models.post_heads import LABELLED_POSTS, fit_post_heads, load_labelled_posts, save_post_heads
+    from ugcminer.config import EncoderConfig
+
+    started = time.time()
+    headset = load_heads(weights)
+    posts = load_labelled_posts()
+    adapter = weights / "encoder_adapter.safetensors"
+    encoder = Encoder(
+        PACKAGED_MODEL,
+        adapter=adapter if adapter.exists() else None,
+        device=device,
+        max_length=EncoderConfig().max_length,  # as the analyzer reads posts
+    )
+    embeddings = encoder.encode(posts.texts)
+    sentiment = headset.predict_proba("sentiment", embeddings, posts.texts)
+    heads, report = fit_post_heads(
+        embeddings, sentiment, posts, main_threshold=float(headset["complaint"].threshold or 0.5)
+    )
+    meta = {
+        "encoder_version": headset.encoder_version,
+        "sentiment_digest": headset.digest("sentiment"),
+        "features": "embedding (max_length 128) + log tweet-sentiment probabilities (head + text view)",
+        "training_data": f"{LABELLED_POSTS.relative_to(LABELLED_POSTS.parents[2])} (600 Reddit posts, "
+        "two annotators, see models/README.md)",
+        "command": "python -m models.train --mode post-heads",
+        "sentiment_confusion": report.pop("sentiment_confusion"),
+        "report": report,
+    }
+    save_post_heads(weights, heads, meta)
+    report["seconds"] = round(time.time() - started, 1)
+    log(json.dumps(report))
+    return report
 
 
 def _view_meta(task: str, head: LinearHead, scores: dict[str, Any]) -> dict[str, Any]:
@@ -403,11 +445,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", action="append", choices=TASKS, help="repeat; default all")
     parser.add_argument(
         "--mode",
-        choices=("adapter", "heads", "score", "complaint-refit", "text-view"),
+        choices=("adapter", "heads", "score", "complaint-refit", "text-view", "post-heads"),
         default="adapter",
         help="score: measure the weights in --weights on the held-out split, train nothing; "
         "complaint-refit: refit only the complaint head on the adapter in --weights (see README); "
-        "text-view: fit the n-gram text views for the adapter and heads in --weights and add them there",
+        "text-view: fit the n-gram text views for the adapter and heads in --weights and add them there; "
+        "post-heads: fit the heads for forum posts on the labelled Reddit posts and add them to --weights",
     )
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--device", default="cpu")
@@ -445,6 +488,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return refit_complaint(weights=args.weights, out=args.out, data=args.data, device=args.device)
     if args.mode == "text-view":
         return add_text_views(weights=args.weights, data=args.data, device=args.device)
+    if args.mode == "post-heads":
+        return add_post_heads(weights=args.weights, device=args.device)
     if args.mode == "score":
         out = None if args.out == WEIGHTS_DIR else args.out
         return score_weights(weights=args.weights, data=args.data, device=args.device, out=out, tasks=tasks)

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from miners.mention import Source
-from models.quantify import ShareCalibration, format_shares
+from miners.mention import MentionKind, Source
+from models.quantify import ShareCalibration, calibration_key, format_shares
 from reports.weeks import IsoWeek
 from store import schema
 from store.db import Store
@@ -103,7 +103,15 @@ class Headline:
 def _rows(store: Store, brand: str, since: datetime, until: datetime) -> list[Any]:
     m, a, b = schema.mentions, schema.analyses, schema.mention_brands
     q = (
-        select(m.c.source, m.c.created_at, a.c.sentiment, a.c.complaint, a.c.mention_id, a.c.model_version)
+        select(
+            m.c.source,
+            m.c.kind,
+            m.c.created_at,
+            a.c.sentiment,
+            a.c.complaint,
+            a.c.mention_id,
+            a.c.model_version,
+        )
         .select_from(m.join(b, b.c.mention_id == m.c.id).outerjoin(a, a.c.mention_id == m.c.id))
         .where(
             and_(
@@ -136,7 +144,9 @@ def weekly_metrics(store: Store, brand: str, week: IsoWeek, weeks: int = TREND_W
         bucket.analysed += 1
         if row.sentiment in bucket.sentiment:
             bucket.sentiment[row.sentiment] += 1
-            by_version[bucket.period][row.model_version][row.sentiment] += 1
+            # posts are read by the post heads, whose error rates are their own
+            key = calibration_key(row.model_version, row.kind == MentionKind.POST)
+            by_version[bucket.period][key][row.sentiment] += 1
         bucket.complaints += int(bool(row.complaint))
     calibrations = _calibrations(store)
     for period, counts in by_version.items():
@@ -185,10 +195,9 @@ def sentiment_note(week: WeekMetrics) -> str:
         )
     )
     return (
-        "Sentiment shares are estimates: the sentiment labels corrected for the model's error rates "
-        f"measured on held-out tweets, the more so the more mentions a week has{part}. As labelled: {counted}. "
-        "The model learned from tweets: on long Reddit posts it reads many neutral posts as negative "
-        "(a hand-labelled sample of demo posts: a third negative, over half labelled so)."
+        "Sentiment shares are estimates: the sentiment labels corrected for the models' error rates "
+        "(measured on held-out tweets and, for Reddit posts, which heads fitted on labelled posts read, on "
+        f"labelled posts), the more so the more mentions a week has{part}. As labelled: {counted}."
     )
 
 

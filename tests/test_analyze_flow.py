@@ -173,6 +173,10 @@ def test_analyze_brand__topics_keep_ids_new_ones_flagged_and_rerun_changes_nothi
     assert top.topic_id == battery47.topic_id and top.recommendation == "write an article"
     assert w47.creators[0].name == "FixItFelix"
     assert list((Path(config.topics.model_dir) / "acme" / "2026-W47").glob("*.safetensors"))
+    version = store.analyses([battery47.mention_ids[0]])[battery47.mention_ids[0]]["model_version"]
+    assert "+posts=" in version  # these Reddit posts were read by the post heads...
+    rates = store.calibrations("sentiment")
+    assert rates[f"{version}#posts"] != rates[version]  # ...whose error rates the report corrects with
 
     again = analyze_flow(config.source_path, brand="Acme", week="2026-W47")["Acme"]
     assert again["classified"] == 0 and again["topics"] == first["topics"]

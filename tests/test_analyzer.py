@@ -96,6 +96,7 @@ def test_analyzer__config_threshold_wins(analyzer):
         analyzer.encoder,
         analyzer.heads,
         {"sentiment": HeadConfig(), "complaint": HeadConfig(threshold=0.9), "howto": HeadConfig()},
+        analyzer.post_heads,
     )
     assert custom.thresholds()["complaint"] == 0.9
     assert custom.thresholds()["howto"] == analyzer.heads["howto"].threshold

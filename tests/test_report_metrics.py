@@ -72,20 +72,59 @@ def test_weekly_metrics__sentiment_shares_corrected_with_the_labelling_versions_
     before = weekly_metrics(store, BRAND, WEEK)[-1]
     assert before.sentiment_adjusted == 0  # no rates recorded for "test-1": counted as labelled
     assert before.sentiment_share("negative") == pytest.approx(before.labelled_share("negative"))
-    store.put_calibration(
-        "test-1", "sentiment", {"labels": ["negative", "neutral", "positive"], "confusion": confusion}
-    )
-    store.put_calibration(
-        "test-1", "sentiment", {"labels": ["negative", "neutral", "positive"], "confusion": confusion}
-    )
+    for key in ("test-1", "test-1", "test-1#posts"):  # twice: the second write replaces the first
+        store.put_calibration(
+            key, "sentiment", {"labels": ["negative", "neutral", "positive"], "confusion": confusion}
+        )
     week = weekly_metrics(store, BRAND, WEEK)[-1]
     assert week.sentiment == before.sentiment and week.sentiment_adjusted == expected[WEEK.label]["analysed"]
-    estimate = ShareCalibration.from_json(("negative", "neutral", "positive"), confusion).shares(
-        week.sentiment
+    # each group (posts, other mentions) is corrected on its own, then the counts are added
+    calibration = ShareCalibration.from_json(("negative", "neutral", "positive"), confusion)
+    groups = _week_labels_by_kind(store)
+    assert sum(sum(g.values()) for g in groups.values()) == week.analysed and len(groups) == 2
+    counts = [calibration.counts(g) for g in groups.values()]
+    estimate = {
+        x: sum(float(c[x]) for c in counts) / week.analysed for x in ("negative", "neutral", "positive")
+    }
+    assert [week.sentiment_share(x) for x in estimate] == pytest.approx(list(estimate.values()))
+    assert [week.sentiment_share(x) for x in estimate] != pytest.approx(
+        [week.labelled_share(x) for x in estimate]
     )
-    assert estimate is not None
-    assert week.sentiment_share("negative") == pytest.approx(estimate["negative"])
-    assert week.sentiment_share("negative") != pytest.approx(week.labelled_share("negative"))
     items = {h.key: h for h in headlines(weekly_metrics(store, BRAND, WEEK))}
     assert items["sentiment_negative"].value == pytest.approx(estimate["negative"])
     assert "estimates" in sentiment_note(week) and "As labelled: negative" in sentiment_note(week)
+
+
+def _week_labels_by_kind(store):
+    """The demo week's sentiment labels counted per mention kind (straight from the store)."""
+    from collections import Counter
+
+    mentions = store.mentions(BRAND, since=WEEK.start_utc, until=WEEK.end_utc)
+    analyses = store.analyses([m.id for m in mentions])
+    out: dict[str, Counter] = {}
+    for m in mentions:
+        if m.id in analyses and not m.is_official and not m.is_deleted:
+            out.setdefault(m.kind, Counter())[analyses[m.id]["sentiment"]] += 1
+    return {k: {x: c[x] for x in ("negative", "neutral", "positive")} for k, c in out.items()}
+
+
+def test_weekly_metrics__posts_are_corrected_with_the_post_heads_rates(filled):
+    """Reddit posts are labelled by the post heads: their counts use the rates stored under the
+    version's posts key, the other mentions (YouTube comments here) the version's own.
+    """
+    from models.quantify import ShareCalibration, calibration_key
+
+    store, expected = filled
+    tweets, posts = [[80, 15, 5], [20, 60, 20], [5, 20, 75]], [[50, 45, 5], [10, 80, 10], [5, 25, 70]]
+    labels = ["negative", "neutral", "positive"]
+    store.put_calibration("test-1", "sentiment", {"labels": labels, "confusion": tweets})
+    only_tweets = weekly_metrics(store, BRAND, WEEK)[-1]
+    assert 0 < only_tweets.sentiment_adjusted < only_tweets.analysed  # posts: no rates, counted as labelled
+    assert "labels; the rest" in sentiment_note(only_tweets)
+    store.put_calibration(
+        calibration_key("test-1", posts=True), "sentiment", {"labels": labels, "confusion": posts}
+    )
+    week = weekly_metrics(store, BRAND, WEEK)[-1]
+    assert week.sentiment_adjusted == week.analysed == expected[WEEK.label]["analysed"]
+    same = ShareCalibration.from_json(labels, tweets).shares(week.sentiment)
+    assert week.sentiment_share("negative") != pytest.approx(same["negative"])  # not one set of rates for all

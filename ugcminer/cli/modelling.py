@@ -53,6 +53,11 @@ def classify(
     config: Path | None = typer.Option(
         None, "--config", "-c", help=f"config file (default: ./{DEFAULT_CONFIG_NAME})"
     ),
+    posts: bool = typer.Option(
+        False,
+        "--posts",
+        help="the rows are forum posts (title + body): sentiment and complaint by the post heads",
+    ),
 ) -> None:
     """Add sentiment, complaint, how-to (and taxonomy category) predictions to every row of INPUT."""
     from models.analyzer import load_analyzer
@@ -65,12 +70,12 @@ def classify(
     analyzer = load_analyzer(cfg)
     classifier = _taxonomy(taxonomy, cfg, threshold)
     result = classify_rows(
-        rows, analyzer=analyzer, taxonomy=classifier, text_column=text_column, progress=True
+        rows, analyzer=analyzer, taxonomy=classifier, text_column=text_column, progress=True, posts=posts
     )  # type: ignore[arg-type]
     out = output or default_output_path(input_path)
     write_rows(out, result.rows)
     _stderr(f"Wrote {out}. {result.summary()}")
-    shares = sentiment_shares_line(result, analyzer.share_calibration("sentiment"))
+    shares = sentiment_shares_line(result, analyzer.share_calibration("sentiment", posts=posts))
     if shares:
         _stderr(shares)
 
@@ -96,6 +101,11 @@ def evaluate(
     cache: Path | None = typer.Option(
         None, "--cache", help="an .npz file of embeddings reused across runs (same encoder version)"
     ),
+    posts: bool = typer.Option(
+        False,
+        "--posts",
+        help="the rows are forum posts (title + body): sentiment and complaint by the post heads",
+    ),
 ) -> None:
     """Score a task's predictions against the labels in DATA; print a table and write JSON."""
     from rich.console import Console
@@ -118,17 +128,17 @@ def evaluate(
     cfg = models_config(config)
     if threshold is not None:
         cfg = cfg.model_copy(update={"taxonomy_threshold": threshold})
-    result, models_version = _classify_for(task, rows, text_column, taxonomy, cfg, cache)
+    result, models_version = _classify_for(task, rows, text_column, taxonomy, cfg, cache, posts)
     report = evaluate_classified(task, rows, result.predictions, label)
     out = output or data.with_name(f"{data.stem}.{task}.metrics.json")
-    extra = {"data": str(data), "label_column": label, "models": models_version}
+    extra = {"data": str(data), "label_column": label, "models": models_version, "posts": posts}
     if task == "taxonomy":
         extra.update(taxonomy=str(taxonomy), threshold=cfg.taxonomy_threshold)
     shares = None
     if task == "sentiment":  # how well the report's estimated shares would match this data
         from models.analyzer import load_analyzer
 
-        shares = share_report(report, load_analyzer(cfg).share_calibration("sentiment"))
+        shares = share_report(report, load_analyzer(cfg).share_calibration("sentiment", posts=posts))
         extra["shares"] = shares
     report.write_json(out, **extra, mentions_per_s=round(result.rate, 1))
     Console().print(render_table(report, title=f"{task} on {data.name} ({report.n} rows)"))
@@ -150,6 +160,7 @@ def _classify_for(
     taxonomy: Path | None,
     cfg: ModelsConfig,
     cache_path: Path | None,
+    posts: bool = False,
 ) -> tuple[ClassifyResult, str]:
     """Run the models `task` needs (the encoder alone for taxonomy, the analyzer otherwise); their version."""
     from models.classify import EmbeddingCache, classify_rows
@@ -174,5 +185,6 @@ def _classify_for(
         text_column=text_column,
         progress=True,
         cache=cache,
+        posts=posts,
     )  # type: ignore[arg-type]
     return result, version

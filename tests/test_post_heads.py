@@ -1,0 +1,183 @@
+"""Heads for forum posts: files, fitting, the analyzer's routing and their measured effect on Reddit posts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.analyzer import Analyzer, load_analyzer
+from models.encoder import WEIGHTS_DIR
+from models.heads import load_heads
+from models.post_heads import (
+    LABELLED_POSTS,
+    POST_HEADS_FILE,
+    POST_META_FILE,
+    LabelledPosts,
+    fit_post_heads,
+    load_labelled_posts,
+    load_post_heads,
+    post_features,
+)
+from ugcminer.config import EncoderConfig, ModelsConfig
+from ugcminer.errors import ModelError
+
+CFG = ModelsConfig(encoder=EncoderConfig(threads=2))
+SAMPLE = Path(__file__).resolve().parents[1] / "bench" / "data" / "reddit_posts_labelled.csv"
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return load_analyzer(CFG)
+
+
+def _synthetic(n: int = 240, dim: int = 8, seed: int = 3) -> tuple[np.ndarray, np.ndarray, LabelledPosts]:
+    """Posts whose complaint label is a direction of the embedding and sentiment another."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, dim)).astype(np.float32)
+    complaint = (x[:, 0] + 0.3 * rng.normal(size=n) > 0.6).astype(int)
+    sentiment = np.digitize(x[:, 1], [-0.5, 0.7])
+    sentiment[:5] = -1  # annotators differed: left out of the sentiment head
+    proba = np.full((n, 3), 1 / 3, dtype=np.float32)
+    posts = LabelledPosts(
+        [f"p{i}" for i in range(n)], [""] * n, complaint, sentiment, flagged=rng.random(n) < 0.5
+    )
+    return x, proba, posts
+
+
+def test_post_heads__fit_learns_the_labels_and_aligns_the_threshold():
+    x, proba, posts = _synthetic()
+    heads, report = fit_post_heads(x, proba, posts, main_threshold=0.867)
+    assert report["complaint"]["out_of_fold"]["macro_f1"] > 0.85
+    assert report["sentiment"]["out_of_fold"]["macro_recall"] > 0.8 and report["sentiment"]["rows"] == 235
+    complaint = heads["complaint"]
+    assert complaint.threshold == pytest.approx(0.867) and complaint.weight.shape == (1, x.shape[1] + 3)
+    # the probability crosses the shared threshold exactly where the logit crosses the chosen one
+    logit = complaint.logits(post_features(x, proba))[:, 0] - np.log(0.867 / 0.133)
+    flags = complaint.predict_proba(post_features(x, proba)) >= 0.867
+    assert np.array_equal(flags, logit >= -1e-6)
+    confusion = np.asarray(report["sentiment_confusion"]["confusion"])
+    assert confusion.shape == (3, 3) and confusion.sum() == pytest.approx(235)
+
+
+def test_post_heads__saved_files_round_trip_and_refuse_another_sentiment_head(tmp_path: Path):
+    from models.post_heads import save_post_heads
+
+    assert load_post_heads(tmp_path) is None  # no files: no post heads
+    x, proba, posts = _synthetic()
+    heads, _ = fit_post_heads(x, proba, posts, main_threshold=0.5)
+    save_post_heads(tmp_path, heads, {"sentiment_digest": "abc.def"})
+    loaded = load_post_heads(tmp_path, "abc.def")
+    assert loaded is not None and set(loaded.heads) == {"sentiment", "complaint"}
+    out = loaded.predict(x, proba)
+    assert out["sentiment"].shape == (len(x), 3) and out["complaint"].shape == (len(x),)
+    with pytest.raises(ModelError, match="another sentiment head"):
+        load_post_heads(tmp_path, "other.digest")
+    (tmp_path / POST_META_FILE).write_text("{", encoding="utf-8")
+    with pytest.raises(ModelError, match="post heads files are unreadable"):
+        load_post_heads(tmp_path)
+
+
+def test_post_heads__labelled_posts_file_is_complete_and_double_annotated():
+    posts = load_labelled_posts()
+    assert len(posts.ids) == len(set(posts.ids)) == 600 and all(posts.texts)
+    assert posts.flagged.sum() == 300 and 100 < posts.complaint.sum() < 200
+    assert (posts.sentiment >= 0).sum() >= 580  # sentiment where both annotators agreed
+    sample = {line.split(",", 1)[0] for line in SAMPLE.read_text(encoding="utf-8").splitlines()[1:]}
+    assert not sample & set(posts.ids)  # the evaluation sample is never trained on
+
+
+def test_post_heads__shipped_heads_belong_to_the_shipped_sentiment_head(analyzer):
+    heads = load_heads(WEIGHTS_DIR)
+    post = load_post_heads(WEIGHTS_DIR, heads.digest("sentiment"))
+    assert post is not None and analyzer.post_tasks == ("complaint", "sentiment")
+    meta = json.loads((WEIGHTS_DIR / POST_META_FILE).read_text(encoding="utf-8"))
+    assert meta["encoder_version"] == heads.encoder_version
+    assert meta["heads"]["complaint"]["threshold"] == pytest.approx(heads["complaint"].threshold)
+    assert f"posts={post.digest}" in analyzer.version
+
+
+def test_analyzer__posts_use_the_post_heads_and_nothing_else_changes(analyzer):
+    texts = [
+        "Google Maps update removed offline areas, terrible",
+        "Anyone know a good podcast app for Android?",
+        "Google Maps update removed offline areas, terrible",
+    ]
+    plain = analyzer.predict(texts)
+    mixed = analyzer.predict(texts, embeddings=plain.embeddings, posts=[True, True, False])
+    post = analyzer.post_heads.predict(plain.embeddings[:2], plain.sentiment[:2])
+    assert np.allclose(mixed.sentiment[:2], post["sentiment"]) and np.allclose(
+        mixed.complaint[:2], post["complaint"]
+    )
+    assert np.allclose(mixed.sentiment[2], plain.sentiment[2]) and mixed.complaint[2] == plain.complaint[2]
+    assert np.array_equal(mixed.howto, plain.howto)  # the how-to head has no post version
+    assert not np.allclose(mixed.complaint[0], mixed.complaint[2])  # same text, post or not
+    off = Analyzer.from_config(CFG.model_copy(update={"post_heads": False}))
+    assert off.post_heads is None and "posts=" not in off.version
+    again = off.predict(texts, embeddings=plain.embeddings, posts=[True, True, True])
+    assert np.allclose(again.complaint, plain.complaint)
+
+    def confusion(a, posts):
+        return a.share_calibration("sentiment", posts=posts).confusion
+
+    assert np.array_equal(confusion(off, True), confusion(off, False))  # no post heads: the tweets' rates
+    assert confusion(analyzer, True).sum() < 600 < confusion(analyzer, False).sum()  # the posts' own
+
+
+def test_evaluate__posts_flag_scores_the_reddit_sample_with_the_post_heads(tmp_path: Path):
+    """The 120 hand-labelled demo posts (never trained on): the post heads beat the tweet heads there."""
+    from typer.testing import CliRunner
+
+    from ugcminer.cli import app
+
+    runner = CliRunner()
+    scores = {}
+    for posts in (False, True):
+        for task in ("complaint", "sentiment"):
+            out = tmp_path / f"{task}{posts}.json"
+            args = [
+                "evaluate",
+                "--task",
+                task,
+                "--data",
+                str(SAMPLE),
+                "--label-column",
+                task,
+                "--output",
+                str(out),
+            ]
+            result = runner.invoke(app, args + (["--posts"] if posts else []))
+            assert result.exit_code == 0, result.output
+            scores[task, posts] = json.loads(out.read_text(encoding="utf-8"))
+    assert scores["complaint", False]["macro_f1"] == pytest.approx(0.743, abs=0.002)
+    assert scores["complaint", True]["macro_f1"] == pytest.approx(0.772, abs=0.002)
+    assert scores["sentiment", False]["macro_recall"] == pytest.approx(0.584, abs=0.002)
+    assert scores["sentiment", True]["macro_recall"] == pytest.approx(0.686, abs=0.002)
+    assert scores["sentiment", True]["posts"] is True
+    negative = scores["sentiment", True]["shares"]["negative"]
+    assert abs(negative["estimated"] - negative["true"]) < 0.05  # was 0.20 with the tweet heads
+
+
+@pytest.mark.slow
+def test_train__post_heads_mode_reproduces_the_shipped_files(tmp_path: Path):
+    from models.train import main
+
+    for name in (
+        "heads.json",
+        "heads.safetensors",
+        "sentiment_text_view.json",
+        "sentiment_text_view.safetensors",
+    ):
+        shutil.copy(WEIGHTS_DIR / name, tmp_path / name)
+    shutil.copy(WEIGHTS_DIR / "encoder_adapter.safetensors", tmp_path / "encoder_adapter.safetensors")
+    report = main(["--mode", "post-heads", "--weights", str(tmp_path), "--threads", "2"])
+    assert report["complaint"]["rows"] == 600
+    shipped = load_post_heads(WEIGHTS_DIR)
+    fresh = load_post_heads(tmp_path)
+    for task in ("sentiment", "complaint"):
+        assert np.allclose(fresh.heads[task].weight, shipped.heads[task].weight, atol=1e-5)
+        assert np.allclose(fresh.heads[task].bias, shipped.heads[task].bias, atol=1e-5)
+    assert (tmp_path / POST_HEADS_FILE).exists() and LABELLED_POSTS.exists()
