@@ -210,6 +210,7 @@ def topic_stage(
                 "topic_id": stable, "label": snap.label, "words": list(snap.words), "size": 0, "prev_size": size,
                 "status": "fading", "category": None, "mention_ids": [], "representatives": [], "centroid": snap.centroid, "questions": [],
             }  # fmt: skip
+    _distinguish_from_fading(topics)
     current = [
         TopicSnapshot(t, week.period, d["label"], d["size"], d["centroid"])
         for t, d in topics.items()
@@ -243,6 +244,17 @@ def topic_stage(
         notes=[*result.notes, *_unassigned_note(result, config)],
         result=result,
     )
+
+
+def _distinguish_from_fading(topics: dict[int, dict[str, Any]]) -> None:
+    """A topic of this week named like a fading one (another topic, unmatched by centroid) gets its first
+    distinguishing top word: the report would otherwise list "galaxy s4" as both new and fading.
+    """
+    fading = {d["label"] for d in topics.values() if not d["size"]}
+    for d in topics.values():
+        if d["size"] and d["label"] in fading:
+            extra = next((w for w in d["words"] if w not in d["label"]), str(d["topic_id"]))
+            d["label"] = f"{d['label']} ({extra})"
 
 
 def _unassigned_note(result: TopicResult, config: Config) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.insight_stages import _unassigned_note
+from models.insight_stages import _distinguish_from_fading, _unassigned_note
 from models.topics import Topic, TopicResult
 from ugcminer.config import Config
 
@@ -21,3 +21,19 @@ def test_unassigned_note__says_how_many_complaints_fit_no_topic_and_which_settin
     assert "topics.attach_min_similarity" in note
     assert _unassigned_note(_result([0, 0, 0]), config) == []
     assert _unassigned_note(_result([-1, -1]), config) == []  # no topics at all: fit_topics says why
+
+
+def test_distinguish_from_fading__a_new_topic_named_like_a_fading_one_gets_a_word() -> None:
+    topics = {
+        3: {"topic_id": 3, "label": "galaxy s4", "words": ["galaxy", "s4", "battery"], "size": 0},
+        7: {"topic_id": 7, "label": "galaxy s4", "words": ["s4", "screen", "galaxy"], "size": 6},
+        8: {"topic_id": 8, "label": "refund", "words": ["refund"], "size": 4},
+        9: {"topic_id": 9, "label": "refund claim", "words": ["refund", "claim"], "size": 0},
+    }
+    _distinguish_from_fading(topics)
+    assert [topics[t]["label"] for t in (3, 7, 8, 9)] == [
+        "galaxy s4",
+        "galaxy s4 (screen)",
+        "refund",
+        "refund claim",
+    ]
