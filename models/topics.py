@@ -43,6 +43,7 @@ SOCIAL_STOP_WORDS = frozenset(
 )
 _HANDLE = re.compile(r"(?<![\w@])[@#]\w+")
 _SPACE = re.compile(r"\s+")
+PHRASE_GAP = " | "  # where a masked name or link was, for topic labels: phrases stop there
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,16 @@ def topic_terms(brand: Any) -> list[str]:
     return brand_terms(brand.name, brand.aliases, getattr(brand, "topic_mask", ()))
 
 
-def mask_text(text: str, terms: Sequence[str] = ()) -> str:
-    """`text` without URLs, @handles, #tags and the brand `terms` (whole words, any case)."""
-    out = LINK_PATTERN.sub(" ", text or "")
-    out = _HANDLE.sub(" ", out)
+def mask_text(text: str, terms: Sequence[str] = (), gap: str = " ") -> str:
+    """`text` without URLs, @handles, #tags and the brand `terms` (whole words, any case), each replaced
+    by `gap` (labels pass " | ", a phrase break, so no label joins the words around a removed name:
+    "cause Google to remove music" gives no "cause to remove music").
+    """
+    out = LINK_PATTERN.sub(gap, text or "")
+    out = _HANDLE.sub(gap, out)
     if terms:
         pattern = r"\b(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")\b"
-        out = re.sub(pattern, " ", out, flags=re.IGNORECASE)
+        out = re.sub(pattern, gap, out, flags=re.IGNORECASE)
     return _SPACE.sub(" ", out).strip()
 
 
@@ -361,12 +365,15 @@ def fit_topics(
         notes.append("No clear topics found; complaints are grouped by similarity instead.")
         model, topics = _fit_bertopic(docs, emb, terms, p, True, space)
     assignments = np.asarray(topics, dtype=int)
-    return TopicResult(assignments, _describe(model, docs, emb, assignments, terms, encode, p), notes, model)
+    phrase_docs = [mask_text(t, terms, gap=PHRASE_GAP) for t in texts]  # what labels are drawn from
+    described = _describe(model, docs, phrase_docs, emb, assignments, terms, encode, p)
+    return TopicResult(assignments, described, notes, model)
 
 
 def _describe(
     model: Any,
     docs: list[str],
+    phrase_docs: list[str],
     emb: np.ndarray,
     assignments: np.ndarray,
     terms: Sequence[str],
@@ -381,7 +388,7 @@ def _describe(
     for topic_id, centroid in centroids.items():
         members = np.flatnonzero(assignments == topic_id)
         central = members[np.argsort(-(emb[members] @ centroid), kind="stable")][:60]
-        samples[topic_id] = [docs[i] for i in central]
+        samples[topic_id] = [phrase_docs[i] for i in central]
     labels = label_topics(centroids, samples, words, set(_stop_words(terms)), encode, p.label_candidates)
     out = {}
     for topic_id, centroid in centroids.items():

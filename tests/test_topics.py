@@ -68,6 +68,17 @@ def test_mask_text__removes_brand_terms_handles_and_urls() -> None:
     assert mask_text("@acme_help my Acme phone via https://x.co/1 and ACMEOS #fail", terms) == "my via and"
 
 
+def test_mask_text__a_phrase_gap_keeps_labels_from_joining_words_around_a_name() -> None:
+    from models.topic_labels import _phrases
+    from models.topics import PHRASE_GAP
+
+    text = "What would cause Acme to remove music from the store"
+    terms = brand_terms("Acme")
+    assert "cause to remove music" in _phrases(mask_text(text, terms), set())  # the bridge, without a gap
+    phrases = _phrases(mask_text(text, terms, gap=PHRASE_GAP), set())
+    assert not any("cause to" in p for p in phrases) and "remove music" in phrases
+
+
 def test_term_directions__projecting_them_out_hides_which_brand_is_named() -> None:
     rng = np.random.default_rng(1)
     topic = rng.normal(size=(2, 16))
