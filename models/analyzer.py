@@ -5,9 +5,10 @@
     preds = analyzer.predict(texts, embeddings=stored)   # stored embeddings: no encoder call
     preds = analyzer.predict(texts, posts=is_post)       # posts read by the post heads
 
-Rows marked as forum posts (``posts``) get their sentiment and complaint from the heads fitted on
-labelled Reddit posts (``models.post_heads``; ``models.post_heads: false`` turns them off), computed from
-the same embedding and sentiment probabilities: no second pass.
+Rows marked as posts (``posts``: Reddit submissions and YouTube videos in the analyze flow) get their
+sentiment and complaint from the heads fitted on labelled Reddit posts (``models.post_heads``;
+``models.post_heads: false`` turns them off), computed from the same embedding and sentiment
+probabilities: no second pass.
 
 Heads configured with ``backend: hub`` are served by ``models.hub.HubHead`` (imported lazily) and read
 the texts instead of the embedding.

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from miners.mention import Mention, MentionKind
+from miners.mention import Mention
 from models.insight import PeriodInsight
+from models.post_heads import reads_as_post
 from models.quantify import calibration_key
 from store import insight_tables as tables
 from store.db import content_hash, now_utc
@@ -133,7 +134,7 @@ def classify_pending(
 
     encoder = fanned_out(analyzer.encoder, config.models.encoder, config.scale)
     embeddings = ensure_embeddings(store, pending, encoder)
-    posts = [m.kind is MentionKind.POST for m in pending]  # forum posts: read by the post heads
+    posts = [reads_as_post(m.kind) for m in pending]  # posts and videos: read by the post heads
     preds = analyzer.predict([m.full_text for m in pending], embeddings=embeddings, posts=posts)
     classifier = _taxonomy(config, brand)
     categories, cat_scores = _categorise(

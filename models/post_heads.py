@@ -5,9 +5,9 @@ wishes and reviews) they read many neutral posts as negative complaints: on the 
 posts (`bench/data/reddit_posts_labelled.csv`) complaint precision was 0.58 and sentiment macro recall
 0.58. These heads are fitted on 600 other labelled Reddit posts (`models/labelled/reddit_posts.csv`,
 see models/README.md) and replace the tweet heads' sentiment and complaint outputs for mentions that
-are posts. They read what the analyzer already has, so there is no second encoder pass: the shared
-embedding plus the log of the tweet sentiment probabilities (head and text view), a logistic
-regression each (class-balanced, ``PostHeadPolicy``).
+are posts or YouTube videos (`POST_KINDS`). They read what the analyzer already has, so there is no
+second encoder pass: the shared embedding plus the log of the tweet sentiment probabilities (head and
+text view), a logistic regression each (class-balanced, ``PostHeadPolicy``).
 
 Files (no pickles): ``post_heads.safetensors`` (``<task>.weight`` (k, dim + 3), ``<task>.bias``) and
 ``post_heads.json`` (labels, threshold, policy, the sentiment head they read, training data, scores).
@@ -35,6 +35,15 @@ POST_TASKS = ("sentiment", "complaint")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 LABELLED_POSTS = Path(__file__).resolve().parent / "labelled" / "reddit_posts.csv"
 LOG_FLOOR = 1e-6
+# What the post heads read: Reddit submissions and YouTube videos (title + description), whose titles
+# read like posts' (on 332 labelled YouTube titles the tweet complaint head flagged 52, 7 of them
+# complaints; the post head 11, 5: `bench/data/youtube_titles_labelled.csv`). Comments keep the tweet heads.
+POST_KINDS = frozenset({"post", "video"})
+
+
+def reads_as_post(kind: str) -> bool:
+    """Whether a mention of this kind (``MentionKind``) is read by the post heads."""
+    return str(kind) in POST_KINDS
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from miners.mention import MentionKind, Source
+from miners.mention import Source
+from models.post_heads import reads_as_post
 from models.quantify import ShareCalibration, calibration_key, format_shares
 from reports.weeks import IsoWeek
 from store import schema
@@ -144,8 +145,8 @@ def weekly_metrics(store: Store, brand: str, week: IsoWeek, weeks: int = TREND_W
         bucket.analysed += 1
         if row.sentiment in bucket.sentiment:
             bucket.sentiment[row.sentiment] += 1
-            # posts are read by the post heads, whose error rates are their own
-            key = calibration_key(row.model_version, row.kind == MentionKind.POST)
+            # posts and videos are read by the post heads, whose error rates are their own
+            key = calibration_key(row.model_version, reads_as_post(row.kind))
             by_version[bucket.period][key][row.sentiment] += 1
         bucket.complaints += int(bool(row.complaint))
     calibrations = _calibrations(store)
@@ -196,7 +197,7 @@ def sentiment_note(week: WeekMetrics) -> str:
     )
     return (
         "Sentiment shares are estimates: the sentiment labels corrected for the models' error rates "
-        "(measured on held-out tweets and, for Reddit posts, which heads fitted on labelled posts read, on "
+        "(measured on held-out tweets and, for posts and videos, which heads fitted on labelled posts read, on "
         f"labelled posts), the more so the more mentions a week has{part}. As labelled: {counted}."
     )
 

@@ -173,7 +173,8 @@ class ModelsConfig(_Strict):
     sentiment: HeadConfig = Field(default_factory=HeadConfig)
     complaint: HeadConfig = Field(default_factory=HeadConfig)
     howto: HeadConfig = Field(default_factory=HeadConfig)
-    # Reddit posts read by the sentiment and complaint heads fitted on labelled posts (models/post_heads.py)
+    # Reddit posts and YouTube videos read by the sentiment and complaint heads fitted on labelled Reddit
+    # posts (models/post_heads.py); comments keep the tweet heads
     post_heads: bool = True
     taxonomy_threshold: float = Field(0.2, ge=0, le=1)
 

@@ -42,7 +42,7 @@ models:
     backend: auto                    # fastest accurate backend on this machine, measured on first use;
                                      # torch (the default: exact), openvino, onnx, onnx-int8, torch-bf16
   taxonomy_threshold: 0.2            # a category below this score is "other"
-  post_heads: true                   # Reddit posts: sentiment and complaint by heads fitted on labelled posts
+  post_heads: true                   # posts and videos: sentiment and complaint by heads fitted on labelled posts
 
 reports:
   output_dir: reports_out
