@@ -14,7 +14,8 @@ Modes (``--mode``; ``score`` measures the shipped weights):
   (``models.text_view``) and adds it to the weights folder (:func:`add_text_views`).
 * ``post-heads``: keeps adapter, heads and views, fits the sentiment and complaint heads for forum posts
   on the labelled Reddit posts (``models.post_heads``) and adds them to the weights folder
-  (:func:`add_post_heads`). Run it after any mode that changes the sentiment head or its view.
+  (:func:`add_post_heads`). The ``adapter``, ``heads`` and ``text-view`` modes refit them too (they read
+  the sentiment head and view).
 
 Then, on the dev split: sentiment logit offsets maximising macro recall, complaint threshold maximising
 macro-F1, how-to threshold for precision >= 0.93; the sentiment head's n-gram text view is fitted on the
@@ -39,6 +40,7 @@ from models.encoder import PACKAGED_MODEL, WEIGHTS_DIR, Encoder, base_digest, re
 from models.heads import META_FILE, LinearHead, fit_logistic, head_digest, save_heads
 from models.scoring import banking77_few_shot, calibrate, classification_scores, score_heads
 from models.text_view import TextView, fit_text_view, save_text_view
+from ugcminer.config import EncoderConfig
 from ugcminer.errors import ModelError
 
 TASKS = ("sentiment", "complaint", "howto")
@@ -163,7 +165,31 @@ def train(
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log(json.dumps({k: metrics[k] for k in ("scores", "banking77_10shot_nearest_centroid", "train_seconds")}))
+    reader = Encoder(
+        model_path,
+        adapter=adapter_file,
+        device=device,
+        max_length=EncoderConfig().max_length,
+        name=BASE_NAME,
+        base_sha1=base_sha1,
+    )
+    _refresh_post_heads(out, heads, device, log, reader)
     return metrics
+
+
+def _refresh_post_heads(
+    out: Path, heads: dict[str, LinearHead], device: str, log: Any, encoder: Encoder | None = None
+) -> None:
+    """The post heads read the sentiment head: refit them for the heads just written to `out`, or remove
+    stale ones when there is no sentiment or complaint head to fit them for.
+    """
+    from models.post_heads import POST_HEADS_FILE, POST_META_FILE
+
+    if {"sentiment", "complaint"} <= set(heads):
+        add_post_heads(weights=out, device=device, log=log, encoder=encoder)
+        return
+    for name in (POST_HEADS_FILE, POST_META_FILE):
+        (out / name).unlink(missing_ok=True)
 
 
 def fit_text_views(
@@ -203,30 +229,34 @@ def add_text_views(
     document = json.loads((weights / META_FILE).read_text(encoding="utf-8"))
     document["text_views"] = sorted(set(document.get("text_views", [])) | set(views))
     (weights / META_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _refresh_post_heads(weights, headset.heads, device, log)  # they read the sentiment view
     result = {"scores": scores, "fusion": {t: v.fusion for t, v in views.items()}}
     result["seconds"] = round(time.time() - started, 1)
     log(json.dumps(result))
     return result
 
 
-def add_post_heads(*, weights: Path = WEIGHTS_DIR, device: str = "cpu", log: Any = print) -> dict[str, Any]:
+def add_post_heads(
+    *, weights: Path = WEIGHTS_DIR, device: str = "cpu", log: Any = print, encoder: Encoder | None = None
+) -> dict[str, Any]:
     """Fit the post heads (``models.post_heads``) for the adapter and heads in `weights` and add them
-    there; returns their out-of-fold report.
+    there; returns their out-of-fold report. `encoder` (default: the packaged model with the adapter in
+    `weights`) must read texts as the analyzer does (its default 128 tokens).
     """
     from models.heads import load_heads
     from models.post_heads import LABELLED_POSTS, fit_post_heads, load_labelled_posts, save_post_heads
-    from ugcminer.config import EncoderConfig
 
     started = time.time()
     headset = load_heads(weights)
     posts = load_labelled_posts()
-    adapter = weights / "encoder_adapter.safetensors"
-    encoder = Encoder(
-        PACKAGED_MODEL,
-        adapter=adapter if adapter.exists() else None,
-        device=device,
-        max_length=EncoderConfig().max_length,  # as the analyzer reads posts
-    )
+    if encoder is None:
+        adapter = weights / "encoder_adapter.safetensors"
+        encoder = Encoder(
+            PACKAGED_MODEL,
+            adapter=adapter if adapter.exists() else None,
+            device=device,
+            max_length=EncoderConfig().max_length,  # as the analyzer reads posts
+        )
     embeddings = encoder.encode(posts.texts)
     sentiment = headset.predict_proba("sentiment", embeddings, posts.texts)
     heads, report = fit_post_heads(

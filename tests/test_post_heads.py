@@ -195,7 +195,13 @@ def test_train__post_heads_mode_reproduces_the_shipped_files(tmp_path: Path):
     ):
         shutil.copy(WEIGHTS_DIR / name, tmp_path / name)
     shutil.copy(WEIGHTS_DIR / "encoder_adapter.safetensors", tmp_path / "encoder_adapter.safetensors")
-    report = main(["--mode", "post-heads", "--weights", str(tmp_path), "--threads", "2"])
+    from typer.testing import CliRunner
+
+    from ugcminer.cli import app
+
+    result = CliRunner().invoke(app, ["train", "--mode", "post-heads", "--out", str(tmp_path)])
+    assert result.exit_code == 0 and "Added the post heads" in result.output, result.output
+    report = main(["--mode", "post-heads", "--weights", str(tmp_path), "--threads", "2"])  # again: the same
     assert report["complaint"]["rows"] == 600
     shipped = load_post_heads(WEIGHTS_DIR)
     fresh = load_post_heads(tmp_path)

@@ -95,7 +95,9 @@ def _cli_train_heads(task: str, limit: int, out) -> dict:
 
 @pytest.mark.slow
 def test_cli_train__heads_mode_writes_weights_with_metrics(tmp_path):
+    (tmp_path / "post_heads.json").write_text("{}")  # stale: fitted on a sentiment head now replaced
     meta = _cli_train_heads("complaint", 40, tmp_path)
+    assert not (tmp_path / "post_heads.json").exists()  # no sentiment head to fit post heads on
     assert set(meta["heads"]) == {"complaint"} and meta["encoder_adapter"] is None
     assert meta["heads"]["complaint"]["metrics"]["n"] == 40
     assert (tmp_path / "heads.safetensors").exists() and not (
@@ -112,3 +114,19 @@ def test_cli_train__sentiment_gets_a_text_view_that_loads_with_the_heads(tmp_pat
     assert view.meta["metrics"]["n"] == 60 and view.meta["metrics"] == meta["heads"]["sentiment"]["metrics"]
     proba = headset.predict_proba("sentiment", np.zeros((1, 384), np.float32), ["great, thanks!"])
     assert proba.shape == (1, 3) and proba.sum() == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.slow
+def test_cli_train__sentiment_and_complaint_heads_come_with_post_heads_fitted_on_them(tmp_path):
+    from models.post_heads import load_post_heads
+
+    result = CliRunner().invoke(
+        app,
+        ["train", "--mode", "heads", "--task", "sentiment", "--task", "complaint", "--limit", "40"]
+        + ["--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    headset = load_heads(tmp_path)
+    post = load_post_heads(tmp_path, headset.digest("sentiment"))  # fitted on the new sentiment head
+    assert post is not None and post.meta["report"]["complaint"]["rows"] == 600
+    assert post.heads["complaint"].threshold == pytest.approx(headset["complaint"].threshold)

@@ -25,6 +25,7 @@ class Mode(StrEnum):
     heads = "heads"
     score = "score"
     text_view = "text-view"
+    post_heads = "post-heads"
 
 
 @app.command()
@@ -37,7 +38,8 @@ def train(
         Mode.adapter,
         "--mode",
         help="adapter (LoRA + heads), heads (frozen LR), score, text-view (add the sentiment n-gram view "
-        "to the weights in --out)",
+        "to the weights in --out), post-heads (fit the heads for posts and videos on the labelled Reddit "
+        "posts, for the weights in --out)",
     ),
     epochs: float = typer.Option(
         None, "--epochs", help="override the policy's epochs (CPU: fewer is faster)"
@@ -48,7 +50,7 @@ def train(
     from dataclasses import replace
 
     from models.encoder import WEIGHTS_DIR
-    from models.train import TASKS, TrainPolicy, add_text_views, score_weights
+    from models.train import TASKS, TrainPolicy, add_post_heads, add_text_views, score_weights
     from models.train import train as run_training
 
     tasks = tuple(t.value for t in task) if task else TASKS
@@ -58,6 +60,10 @@ def train(
     if mode is Mode.text_view:
         add_text_views(weights=out or WEIGHTS_DIR, data=data, device=device, log=typer.echo)
         typer.echo(f"Added the text views to {out or WEIGHTS_DIR}.")
+        return
+    if mode is Mode.post_heads:
+        add_post_heads(weights=out or WEIGHTS_DIR, device=device, log=typer.echo)
+        typer.echo(f"Added the post heads to {out or WEIGHTS_DIR}.")
         return
     policy = TrainPolicy() if epochs is None else replace(TrainPolicy(), epochs=epochs)
     run_training(
