@@ -122,7 +122,8 @@ def classify_pending(
         or done[m.id]["model_version"] != analyzer.version
         or done[m.id]["content_hash"] != content_hash(m.title, m.text)
     ]
-    for posts in (False, True):  # lets the report adjust sentiment shares for this version's known errors
+    # lets the report adjust sentiment shares for this version's known errors (posts': their heads')
+    for posts in (False, True) if "sentiment" in analyzer.post_tasks else (False,):
         calibration = analyzer.share_calibration("sentiment", posts=posts)
         if calibration is not None:
             store.put_calibration(

@@ -30,11 +30,14 @@ SUM_WEIGHT = 100.0  # how hard the least-squares solve holds the shares to summi
 SHRINK_ROWS = 200.0  # batch size at which the estimate sits halfway between counted and adjusted
 
 
+POSTS_KEY = "#posts"
+
+
 def calibration_key(version: str, posts: bool) -> str:
-    """Where a model version's confusion counts are stored: forum posts (read by the post heads,
-    ``models.post_heads``) have their own.
+    """Where a model version's confusion counts are stored: posts and videos (read by the post heads,
+    ``models.post_heads``) have their own, when the version has post heads.
     """
-    return f"{version}#posts" if posts else version
+    return f"{version}{POSTS_KEY}" if posts else version
 
 
 def format_shares(shares: Mapping[str, float]) -> str:

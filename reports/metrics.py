@@ -19,7 +19,7 @@ from sqlalchemy import and_, select
 
 from miners.mention import Source
 from models.post_heads import reads_as_post
-from models.quantify import ShareCalibration, calibration_key, format_shares
+from models.quantify import POSTS_KEY, ShareCalibration, calibration_key, format_shares
 from reports.weeks import IsoWeek
 from store import schema
 from store.db import Store
@@ -173,7 +173,8 @@ def _estimate(
     """Fill `week.sentiment_estimate`: each model version's label counts corrected with its own rates."""
     for version in sorted(by_version):
         labelled = {label: by_version[version][label] for label in SENTIMENTS}
-        calibration = calibrations.get(version)
+        # posts of a version without post heads were read by its other heads: the version's own rates
+        calibration = calibrations.get(version) or calibrations.get(version.removesuffix(POSTS_KEY))
         estimate = calibration.counts(labelled) if calibration else labelled
         week.sentiment_adjusted += sum(labelled.values()) if calibration else 0
         for label in SENTIMENTS:

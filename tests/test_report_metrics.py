@@ -119,12 +119,15 @@ def test_weekly_metrics__posts_are_corrected_with_the_post_heads_rates(filled):
     labels = ["negative", "neutral", "positive"]
     store.put_calibration("test-1", "sentiment", {"labels": labels, "confusion": tweets})
     only_tweets = weekly_metrics(store, BRAND, WEEK)[-1]
-    assert 0 < only_tweets.sentiment_adjusted < only_tweets.analysed  # posts: no rates, counted as labelled
-    assert "labels; the rest" in sentiment_note(only_tweets)
+    # a version without post heads read its posts with its other heads: their rates serve all its rows
+    assert only_tweets.sentiment_adjusted == only_tweets.analysed
     store.put_calibration(
         calibration_key("test-1", posts=True), "sentiment", {"labels": labels, "confusion": posts}
     )
     week = weekly_metrics(store, BRAND, WEEK)[-1]
     assert week.sentiment_adjusted == week.analysed == expected[WEEK.label]["analysed"]
+    assert [week.sentiment_share(x) for x in labels] != pytest.approx(
+        [only_tweets.sentiment_share(x) for x in labels]
+    )  # the posts' labels now corrected with the post heads' rates
     same = ShareCalibration.from_json(labels, tweets).shares(week.sentiment)
     assert week.sentiment_share("negative") != pytest.approx(same["negative"])  # not one set of rates for all
