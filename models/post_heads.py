@@ -155,25 +155,38 @@ def fit_post_heads(
     """Fit both heads on all labelled posts; out-of-fold scores (repeated stratified k-fold) say how
     they do on posts they did not see. Returns the heads and a JSON-ready report.
     """
+    x = post_features(embeddings, sentiment)
+    complaint, complaint_report = _fit_complaint(x, posts, main_threshold, policy)
+    keep = posts.sentiment >= 0  # rows where both annotators agreed
+    sentiment_head, sentiment_report, confusion = _fit_sentiment(x[keep], posts.sentiment[keep], policy)
+    report = {
+        "policy": asdict(policy),
+        "complaint": complaint_report,
+        "sentiment": sentiment_report,
+        "sentiment_confusion": {
+            "labels": list(SENTIMENT_LABELS),
+            "confusion": np.round(confusion, 2).tolist(),
+        },
+    }
+    return {"complaint": complaint, "sentiment": sentiment_head}, report
+
+
+def _fit_complaint(
+    x: np.ndarray, posts: LabelledPosts, main_threshold: float, policy: PostHeadPolicy
+) -> tuple[LinearHead, dict[str, Any]]:
+    """Out-of-fold logits per repeat, each fold thresholded at the weighted-macro-F1 optimum of the other
+    folds; the head's threshold is the median optimum over repeats, moved onto `main_threshold`.
+    """
     from sklearn.model_selection import StratifiedKFold
 
-    from models.scoring import classification_scores
-
-    x = post_features(embeddings, sentiment)
-    weights = np.where(
-        posts.flagged,
-        policy.flagged_share / posts.flagged.mean(),
-        (1 - policy.flagged_share) / (~posts.flagged).mean(),
-    )
-    report: dict[str, Any] = {"policy": asdict(policy)}
-
-    # complaint: out-of-fold logits per repeat; per fold, the threshold that maximises the weighted
-    # macro-F1 on the other folds' out-of-fold logits; the shipped threshold is the median over repeats
     y = posts.complaint
-    strata = y * 2 + posts.flagged
-    preds, thresholds, oofs = [], [], []
+    flagged = posts.flagged
+    weights = np.where(
+        flagged, policy.flagged_share / flagged.mean(), (1 - policy.flagged_share) / (~flagged).mean()
+    )
+    preds, thresholds = [], []
     for repeat in range(policy.repeats):
-        folds = list(StratifiedKFold(policy.folds, shuffle=True, random_state=repeat).split(x, strata))
+        folds = StratifiedKFold(policy.folds, shuffle=True, random_state=repeat).split(x, y * 2 + flagged)
         oof, fold_of = np.zeros(len(y)), np.zeros(len(y), dtype=int)
         for k, (train, test) in enumerate(folds):
             oof[test] = _logistic(x[train], y[train], policy.c).decision_function(x[test])
@@ -183,12 +196,11 @@ def fit_post_heads(
             other = fold_of != k
             pred[fold_of == k] = oof[fold_of == k] >= _best_threshold(oof[other], y[other], weights[other])
         preds.append(pred)
-        oofs.append(oof)
         thresholds.append(_best_threshold(oof, y, weights))
     logit_threshold = float(np.median(thresholds))
     model = _logistic(x, y, policy.c)
     shift = float(np.log(main_threshold / (1 - main_threshold))) - logit_threshold
-    complaint = LinearHead(
+    head = LinearHead(
         "complaint",
         model.coef_.astype(np.float32),
         (model.intercept_ + shift).astype(np.float32),
@@ -196,45 +208,44 @@ def fit_post_heads(
         ("not_complaint", "complaint"),
         main_threshold,
     )
-    report["complaint"] = {
+    report = {
         "rows": int(len(y)),
         "complaints": int(y.sum()),
         "logit_threshold": round(logit_threshold, 4),
         "aligned_to_threshold": main_threshold,
         "out_of_fold": _binary_report(y, preds, weights),
-        "tweet_head_on_these_rows": _binary_report(y, [posts.flagged.astype(int)], weights),
+        "tweet_head_on_these_rows": _binary_report(y, [flagged.astype(int)], weights),
     }
+    return head, report
 
-    # sentiment: rows where both annotators agreed
-    keep = posts.sentiment >= 0
-    ys, xs = posts.sentiment[keep], x[keep]
+
+def _fit_sentiment(
+    x: np.ndarray, y: np.ndarray, policy: PostHeadPolicy
+) -> tuple[LinearHead, dict[str, Any], np.ndarray]:
+    """The sentiment head, its out-of-fold macro recall and its mean out-of-fold confusion counts."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from models.scoring import classification_scores
+
     confusion = np.zeros((3, 3))
     recalls = []
     for repeat in range(policy.repeats):
-        oof = np.zeros(len(ys), dtype=int)
-        for train, test in StratifiedKFold(policy.folds, shuffle=True, random_state=repeat).split(xs, ys):
-            oof[test] = _logistic(xs[train], ys[train], policy.c).predict(xs[test])
-        scores = classification_scores(ys, oof, SENTIMENT_LABELS)
+        oof = np.zeros(len(y), dtype=int)
+        for train, test in StratifiedKFold(policy.folds, shuffle=True, random_state=repeat).split(x, y):
+            oof[test] = _logistic(x[train], y[train], policy.c).predict(x[test])
+        scores = classification_scores(y, oof, SENTIMENT_LABELS)
         recalls.append(scores["macro_recall"])
         confusion += np.asarray(scores["confusion"], dtype=float)
-    model = _logistic(xs, ys, policy.c)
-    sentiment_head = LinearHead(
+    model = _logistic(x, y, policy.c)
+    head = LinearHead(
         "sentiment",
         model.coef_.astype(np.float32),
         model.intercept_.astype(np.float32),
         "softmax",
         SENTIMENT_LABELS,
     )
-    confusion /= policy.repeats
-    report["sentiment"] = {
-        "rows": int(keep.sum()),
-        "out_of_fold": {"macro_recall": round(float(np.mean(recalls)), 4)},
-    }
-    report["sentiment_confusion"] = {
-        "labels": list(SENTIMENT_LABELS),
-        "confusion": np.round(confusion, 2).tolist(),
-    }
-    return {"complaint": complaint, "sentiment": sentiment_head}, report
+    report = {"rows": int(len(y)), "out_of_fold": {"macro_recall": round(float(np.mean(recalls)), 4)}}
+    return head, report, confusion / policy.repeats
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, c: float) -> Any:
