@@ -23,6 +23,7 @@ from miners.mention import Mention
 from models.insight import PeriodInsight
 from models.post_heads import reads_as_post
 from models.quantify import calibration_key
+from models.targeting import about_brand
 from store import insight_tables as tables
 from store.db import content_hash, now_utc
 from ugcminer.config import BrandConfig, Config
@@ -190,10 +191,16 @@ class _Week:
         """Mentions created in the week itself."""
         return [m for m in self.window if self.start <= m.created_at < self.end]
 
-    def complaints(self) -> list[Mention]:
-        """Third-party complaints of the week."""
+    def complaints(self, *, passing: bool = False) -> list[Mention]:
+        """Third-party complaints of the week about the brand (``models.targeting``), or with `passing`
+        those that name it only in passing.
+        """
         return [
-            m for m in self.week if not m.is_official and (self.analyses.get(m.id) or {}).get("complaint")
+            m
+            for m in self.week
+            if not m.is_official
+            and (self.analyses.get(m.id) or {}).get("complaint")
+            and about_brand(m, self.brand) != passing
         ]
 
     def sentiment(self, ids: Sequence[str]) -> dict[str, float]:

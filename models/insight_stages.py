@@ -241,7 +241,7 @@ def topic_stage(
             }
             for m, a in zip(complaints, result.assignments, strict=True)
         ],  # fmt: skip
-        notes=[*result.notes, *_unassigned_note(result, config)],
+        notes=[*result.notes, *_unassigned_note(result, config), *_passing_note(week)],
         result=result,
     )
 
@@ -255,6 +255,21 @@ def _distinguish_from_fading(topics: dict[int, dict[str, Any]]) -> None:
         if d["size"] and d["label"] in fading:
             extra = next((w for w in d["words"] if w not in d["label"]), str(d["topic_id"]))
             d["label"] = f"{d['label']} ({extra})"
+
+
+def _passing_note(week: Any) -> list[str]:
+    """Say how many complaint posts were left out of the topics for naming the brand only in passing."""
+    passing = week.complaints(passing=True)
+    if not passing:
+        return []
+    brand = week.brand
+    own = brand.subreddits if brand.brand_subreddits is None else brand.brand_subreddits
+    where = ", ".join(f"r/{s.removeprefix('r/')}" for s in own) or "none"
+    return [
+        f"{len(passing)} complaint post(s) name {brand.name} only in passing (not in the title, and not "
+        f"posted in its own subreddits: {where}; brands.brand_subreddits) and are left out of the topics; "
+        "they count in the complaint rate."
+    ]
 
 
 def _unassigned_note(result: TopicResult, config: Config) -> list[str]:

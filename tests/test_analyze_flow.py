@@ -205,7 +205,10 @@ def test_analyze_brand__a_mention_of_two_brands_gets_each_brands_categories(
     for name, cats in taxonomies.items():
         path = tmp_path / f"{name.lower()}.yaml"
         path.write_text(yaml.safe_dump({"categories": [{"name": n, "description": d} for n, d in cats]}))
-        brands.append({"name": name, "aliases": [f"{name}Phone"], "taxonomy": path.name})
+        # the posts sit in r/acme, a community about both brands (their texts name Acme, not Globex)
+        brands.append(
+            {"name": name, "aliases": [f"{name}Phone"], "taxonomy": path.name, "brand_subreddits": ["acme"]}
+        )
     data = {
         "brands": brands,
         "store": {"url": f"sqlite:///{tmp_path / 'store.db'}"},

@@ -37,3 +37,34 @@ def test_distinguish_from_fading__a_new_topic_named_like_a_fading_one_gets_a_wor
         "refund",
         "refund claim",
     ]
+
+
+def test_passing_note__complaints_naming_the_brand_only_in_passing_stay_out_of_the_topics() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from miners.mention import Mention
+    from models.insight_builder import _Week
+    from models.insight_stages import _passing_note
+    from ugcminer.config import BrandConfig
+
+    at = datetime(2026, 11, 10, tzinfo=UTC)
+
+    def post(i: int, title: str, community: str) -> Mention:
+        return Mention(
+            id=f"reddit:t3_{i}", source="reddit", kind="post", brand="Acme", native_id=f"t3_{i}", title=title,
+            text="my AcmePhone too", created_at=at, fetched_at=at, community=community,
+        )  # fmt: skip
+
+    brand = BrandConfig(name="Acme", subreddits=["acme", "techsupport"], brand_subreddits=["acme"])
+    mentions = [
+        post(1, "Wifi drops", "acme"),
+        post(2, "Acme wifi drops", "gadgets"),
+        post(3, "Yahoo hacked", "techsupport"),
+    ]
+    analyses = {m.id: {"complaint": True} for m in mentions}
+    week = _Week(brand, "2026-W46", at - timedelta(days=1), at + timedelta(days=1), mentions, analyses, {})
+    assert [m.id for m in week.complaints()] == ["reddit:t3_1", "reddit:t3_2"]
+    assert [m.id for m in week.complaints(passing=True)] == ["reddit:t3_3"]
+    (note,) = _passing_note(week)
+    assert note.startswith("1 complaint post(s) name Acme only in passing") and "r/acme;" in note
+    assert "brands.brand_subreddits" in note

@@ -40,6 +40,12 @@ class BrandConfig(_Strict):
     aliases: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list, description="words/phrases that mark a false match")
     subreddits: list[str] = Field(default_factory=list, description="watched besides the r/all search")
+    brand_subreddits: list[str] | None = Field(
+        None,
+        description="subreddits about the brand itself (default: `subreddits`): a complaint posted there "
+        "is about the brand even when its title names no product; elsewhere a post's title must name the "
+        "brand or an alias for its complaint to enter the topics (models/targeting.py)",
+    )
     search_all: bool = True
     youtube_queries: list[str] = Field(default_factory=list)
     official: OfficialAccounts = Field(default_factory=OfficialAccounts)
@@ -66,6 +72,12 @@ class BrandConfig(_Strict):
         for alias in [self.name, *self.aliases]:
             seen.setdefault(alias, None)
         return list(seen)
+
+    @property
+    def home_subreddits(self) -> set[str]:
+        """Lower-cased `brand_subreddits`, or the watched `subreddits` when those are not set."""
+        chosen = self.subreddits if self.brand_subreddits is None else self.brand_subreddits
+        return {s.lower().removeprefix("r/") for s in chosen}
 
     @property
     def slug(self) -> str:

@@ -57,6 +57,7 @@ _BRAND: dict[str, Any] = {
         "brass and chrome",
     ],
     "subreddits": ["google", "Android", "AndroidQuestions", "chrome", "techsupport"],
+    "brand_subreddits": ["google", "Android", "AndroidQuestions", "chrome"],  # r/techsupport is general
     "search_all": True,
     "youtube_queries": ["google", "android", "chrome"],
     "official": {"youtube_channels": list(DEMO_OFFICIAL_CHANNELS), "reddit_accounts": []},

@@ -9,6 +9,7 @@ brands:
     exclude: [acme corp wile]        # words/phrases that mark a false match (dropped)
     topic_mask: [Globex, RoadRunner] # product lines / other brands kept out of complaint topics
     subreddits: [acme, techsupport]  # watched besides the r/all search
+    brand_subreddits: [acme]         # about the brand itself: complaint posts elsewhere must name it in the title
     youtube_queries: [acme how to, acme problem]
     official:                        # the brand's own accounts: official, not third-party
       youtube_channels: []           # channel ids (UC...)
