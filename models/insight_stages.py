@@ -263,8 +263,7 @@ def _passing_note(week: Any) -> list[str]:
     if not passing:
         return []
     brand = week.brand
-    own = brand.subreddits if brand.brand_subreddits is None else brand.brand_subreddits
-    where = ", ".join(f"r/{s.removeprefix('r/')}" for s in own) or "none"
+    where = ", ".join(f"r/{s}" for s in brand.own_subreddits) or "none"
     return [
         f"{len(passing)} complaint post(s) name {brand.name} only in passing (not in the title, and not "
         f"posted in its own subreddits: {where}; brands.brand_subreddits) and are left out of the topics; "

@@ -26,13 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from models.data import SENTIMENT_LABELS
 from models.heads import LinearHead, head_digest, read_head_files, save_heads
 from ugcminer.errors import ModelError
 
 POST_HEADS_FILE = "post_heads.safetensors"
 POST_META_FILE = "post_heads.json"
-POST_TASKS = ("sentiment", "complaint")
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
 LABELLED_POSTS = Path(__file__).resolve().parent / "labelled" / "reddit_posts.csv"
 LOG_FLOOR = 1e-6
 # What the post heads read: Reddit submissions and YouTube videos (title + description), whose titles

@@ -17,24 +17,18 @@ topics use it: the complaint rate still counts every complaint the model flags.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
+from miners.base import match_alias
 from miners.mention import Mention, MentionKind, Source
 from ugcminer.config import BrandConfig
 
 HEADLINE_CHARS = 200  # a post without a title: its text's opening stands in for one
 
 
-@lru_cache(maxsize=64)
-def _names(aliases: tuple[str, ...]) -> re.Pattern[str]:
-    words = sorted({a.strip() for a in aliases if a.strip()}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
-
-
 def names_brand(text: str, brand: BrandConfig) -> bool:
-    """Whether `text` names the brand or one of its aliases (whole words, any case)."""
-    return bool(_names(tuple(brand.all_aliases)).search(text or ""))
+    """Whether `text` names the brand or one of its aliases as the miners match them (whole words, any
+    case, links and exclusion phrases aside: ``miners.base.match_alias``).
+    """
+    return match_alias(brand, text) is not None
 
 
 def about_brand(mention: Mention, brand: BrandConfig) -> bool:

@@ -165,16 +165,23 @@ def train(
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log(json.dumps({k: metrics[k] for k in ("scores", "banking77_10shot_nearest_centroid", "train_seconds")}))
-    reader = Encoder(
-        model_path,
-        adapter=adapter_file,
-        device=device,
-        max_length=EncoderConfig().max_length,
-        name=BASE_NAME,
-        base_sha1=base_sha1,
-    )
+    reader = None  # the base just trained on, reading texts as the analyzer does (only when needed)
+    if _fits_post_heads(heads):
+        reader = Encoder(
+            model_path,
+            adapter=adapter_file,
+            device=device,
+            max_length=EncoderConfig().max_length,
+            name=BASE_NAME,
+            base_sha1=base_sha1,
+        )
     _refresh_post_heads(out, heads, device, log, reader)
     return metrics
+
+
+def _fits_post_heads(heads: dict[str, LinearHead]) -> bool:
+    """The post heads need the sentiment head (their input) and a complaint head (their threshold)."""
+    return {"sentiment", "complaint"} <= set(heads)
 
 
 def _refresh_post_heads(
@@ -185,7 +192,7 @@ def _refresh_post_heads(
     """
     from models.post_heads import POST_HEADS_FILE, POST_META_FILE
 
-    if {"sentiment", "complaint"} <= set(heads):
+    if _fits_post_heads(heads):
         add_post_heads(weights=out, device=device, log=log, encoder=encoder)
         return
     for name in (POST_HEADS_FILE, POST_META_FILE):
@@ -249,14 +256,8 @@ def add_post_heads(
     started = time.time()
     headset = load_heads(weights)
     posts = load_labelled_posts()
-    if encoder is None:
-        adapter = weights / "encoder_adapter.safetensors"
-        encoder = Encoder(
-            PACKAGED_MODEL,
-            adapter=adapter if adapter.exists() else None,
-            device=device,
-            max_length=EncoderConfig().max_length,  # as the analyzer reads posts
-        )
+    if encoder is None:  # read posts as the analyzer does
+        encoder = _weights_encoder(weights, device, EncoderConfig().max_length)
     embeddings = encoder.encode(posts.texts)
     sentiment = headset.predict_proba("sentiment", embeddings, posts.texts)
     heads, report = fit_post_heads(
@@ -282,9 +283,11 @@ def _view_meta(task: str, head: LinearHead, scores: dict[str, Any]) -> dict[str,
     return {"training_data": TRAINING_DATA[task], "metrics": scores, "head_digest": head_digest(head)}
 
 
-def _weights_encoder(weights: Path, device: str) -> Encoder:
+def _weights_encoder(weights: Path, device: str, max_length: int = 256) -> Encoder:
     adapter = weights / "encoder_adapter.safetensors"
-    return Encoder(PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device)
+    return Encoder(
+        PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device, max_length=max_length
+    )
 
 
 def score_weights(

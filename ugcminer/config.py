@@ -74,10 +74,15 @@ class BrandConfig(_Strict):
         return list(seen)
 
     @property
-    def home_subreddits(self) -> set[str]:
-        """Lower-cased `brand_subreddits`, or the watched `subreddits` when those are not set."""
+    def own_subreddits(self) -> list[str]:
+        """The subreddits about the brand itself: `brand_subreddits`, else the watched `subreddits`."""
         chosen = self.subreddits if self.brand_subreddits is None else self.brand_subreddits
-        return {s.lower().removeprefix("r/") for s in chosen}
+        return [s.removeprefix("r/") for s in chosen]
+
+    @property
+    def home_subreddits(self) -> set[str]:
+        """`own_subreddits` lower-cased, for matching a mention's community."""
+        return {s.lower() for s in self.own_subreddits}
 
     @property
     def slug(self) -> str:
