@@ -29,6 +29,7 @@ from models.kb import (
     load_kb,
     match_articles,
 )
+from models.post_heads import reads_as_post
 from models.topic_tracking import (
     TopicSnapshot,
     latest_snapshots,
@@ -288,16 +289,31 @@ def _common_category(categories: dict[str, str | None], ids: list[str]) -> str |
     return cats.most_common(1)[0][0] if cats else None
 
 
+def judged_items(week: Any, probs: dict[str, float], model: Any) -> dict[str, float]:
+    """The instructional model's probability (``models.instructional``) for the window's posts and
+    videos; none without a model.
+    """
+    items = [m for m in week.window if reads_as_post(m.kind)]
+    if model is None or not items:
+        return {}
+    vectors = np.stack([week.vectors[m.id] for m in items])
+    scores = model.probabilities(vectors, [probs[m.id] for m in items], items)
+    return {m.id: float(p) for m, p in zip(items, scores, strict=True)}
+
+
 def howto_stage(
-    week: Any, topics: TopicStage, policy: Any
+    week: Any, topics: TopicStage, policy: Any, instructional: Any = None
 ) -> tuple[list[ScoredHowto], dict[str, int | None]]:
-    """Rank the window's third-party how-to items; tie each to its closest topic of the week."""
+    """Rank the window's third-party how-to items; tie each to its closest topic of the week. With an
+    `instructional` model, it decides which posts and videos are how-to content.
+    """
     window = week.window
     probs = {m.id: float((week.analyses.get(m.id) or {}).get("howto_score") or 0.0) for m in window}
     threads = {m.id: m for m in window if m.kind in ("post", "video")}
     ranked, _official = rank_howto(
-        window, replies_by_target(window), probs, Baselines.of(window, week.end), week.end, threads=threads
-    )
+        window, replies_by_target(window), probs, Baselines.of(window, week.end), week.end, threads=threads,
+        judged=judged_items(week, probs, instructional),
+    )  # fmt: skip
     ranked = ranked[: policy.howto_limit]
     centroids = topics.centroids()
     item_topics: dict[str, int | None] = {s.mention.id: None for s in ranked}

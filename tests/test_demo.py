@@ -81,6 +81,20 @@ def test_demo__without_prefect_server(first_demo: tuple[Path, Path, str, float])
     print(f"demo took {seconds:.1f} s")
 
 
+def test_demo__howto_leaderboard_holds_guides_not_rants_or_requests(
+    first_demo: tuple[Path, Path, str, float],
+):
+    """The instructional model (models/instructional.py) keeps titles that merely contain "how to" or
+    "fix" (a rant, a malware warning) out of the leaderboard and the outlines, and keeps the guide
+    whose title quotes a question.
+    """
+    _, html, _, _ = first_demo
+    text = (html.parent / "report.md").read_text(encoding="utf-8")
+    board = text.split("## Third-party how-to leaderboard")[1].split("## Knowledge-base gaps")[0]
+    assert "like I did on my iPhone?" in board and "Android devices into security cameras" in board
+    assert "Dear Facebook" not in text and "prompting users to download fix" not in text
+
+
 def _findings(html: Path) -> str:
     """report.md without its generation time and its run statistics (a re-run adds runs and quota)."""
     text = (html.parent / "report.md").read_text(encoding="utf-8")

@@ -180,3 +180,42 @@ def test_score_item__says_which_form_makes_it_instructions_or_that_only_the_mode
     assert not any("instruction" in r for r in score_item(plain, [], 0.3, baselines, NOW).reasons)
     assert structure_score(mockups) == 0  # "how I imagine" is not a how-I-did-it title...
     assert structure_score(_m("m3", "post", title="Power button broke: how I compensated", text="")) == 0.5
+
+
+def test_rank_howto__judged_items_are_decided_by_their_probability_alone() -> None:
+    """A probability that already weighs the form (models.instructional) decides for the items it
+    names: a how-to video it doubts is out, an unboxing it trusts is in, with that probability as its
+    instructional signal; the others keep the head-or-form rule.
+    """
+    corpus = _corpus()
+    threads = {m.id: m for m in corpus if m.kind in ("post", "video")}
+    probs = {"v1": 0.9, "v2": 0.1, "v3": 0.9, "s1": 0.8, "p1": 0.3}
+    ranked, _ = rank_howto(
+        corpus, replies_by_target(corpus), probs, Baselines.of(corpus, NOW), NOW, threads=threads,
+        judged={"v1": 0.2, "v2": 0.7},
+    )  # fmt: skip
+    by_id = {s.mention.id: s for s in ranked}
+    assert "v1" not in by_id and "v2" in by_id and "s1" in by_id
+    assert by_id["v2"].signals["instructional"] == pytest.approx(0.7)
+
+
+def test_title_asks__requests_in_any_form_ask_and_a_guide_quoting_a_question_does_not() -> None:
+    from models.howto import form_features, title_asks
+
+    for request in (
+        "[REQUEST] How to clean a nasty old toilet",
+        "*Request* How to fix a busted zipper",
+        "REQUEST: How to clean a nasty old toilet",
+        "Anyone tell me how to turn a Froyo phone into a Wifi repeater",
+        "Problem I'm having with reddit on Chrome, wondering if there's a fix.",
+        "Certain sites always time out in Chrome only, can't find a fix.",
+    ):
+        assert title_asks(request), request
+    for offer in (
+        '"How do I do ____ like I did on my iPhone?" - A Guide',
+        "Guide to getting rid of your land line",
+        "Lost your keys? Unlock your car door using a string!",
+    ):
+        assert not title_asks(offer), offer
+    guide = _m("g", "post", title="Guide to getting rid of your land line", text="1. Port\n2. Cancel")
+    assert form_features(guide) == [1.0, 0.0, 1.0, 0.0]

@@ -205,7 +205,9 @@ def test_train__post_heads_mode_reproduces_the_shipped_files(tmp_path: Path):
     assert report["complaint"]["rows"] == 600
     shipped = load_post_heads(WEIGHTS_DIR)
     fresh = load_post_heads(tmp_path)
+    # the same machine repeats itself to the bit (run twice above); another CPU's float rounding in the
+    # encoder moves the fitted weights by up to about 0.01 (seen 2026-12-07: 0.005 weight, 0.010 bias)
     for task in ("sentiment", "complaint"):
-        assert np.allclose(fresh.heads[task].weight, shipped.heads[task].weight, atol=1e-5)
-        assert np.allclose(fresh.heads[task].bias, shipped.heads[task].bias, atol=1e-5)
+        assert np.allclose(fresh.heads[task].weight, shipped.heads[task].weight, atol=0.03)
+        assert np.allclose(fresh.heads[task].bias, shipped.heads[task].bias, atol=0.03)
     assert (tmp_path / POST_HEADS_FILE).exists() and LABELLED_POSTS.exists()

@@ -1,0 +1,251 @@
+"""Which posts and videos are instructional content, for the how-to leaderboard and the draft outlines.
+
+The how-to head learned from rule-labelled data (r/howto and r/lifehacks posts against other
+subreddits' posts with how-to words left out), and the title rule (`models.howto.structure_parts`)
+trusts words such as "fix", "guide" or "how to". On 518 posts and videos of the 24-subreddit dump and
+the YouTube set, labelled by hand (`models/labelled/instructional_posts.csv`, see its guidelines), the
+two together (head >= 0.5 or a how-to title) were right about 60 % of the time: "[REQUEST] how to keep
+mosquitos away?", "Dear Facebook: please learn how to design Android apps", "Hitchhiker's Guide
+reference found in FCC filing", a photo of a DIY key organiser. On the demo, such items reached the
+leaderboard and the draft outlines of "what to do next".
+
+This model decides instead for posts and videos (`models.post_heads.POST_KINDS`; comments keep the
+rule): a logistic regression on what the analyzer already has, the shared embedding, the how-to head's
+logit and the item's form (`models.howto.form_features`), so no second encoder pass. Fitted on all 518
+rows, each weighted back to its sampling stratum's share of the candidates; repeated stratified k-fold
+gives the out-of-fold precision and recall recorded in ``instructional.json``.
+
+Files (no pickles): ``instructional.safetensors`` (``instructional.weight`` (1, dim + 5),
+``instructional.bias``) and ``instructional.json`` (threshold, encoder version, training data, scores).
+It reads the shipped encoder and how-to head; when either changes (``ugcminer train``), the model is
+refused (a warning; the rule decides) until it is fitted again: ``python -m models.instructional``
+(about 10 s on this CPU; byte-identical on a re-run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from models.encoder import WEIGHTS_DIR
+from models.heads import LinearHead, read_head_files, save_heads
+from models.howto import form_features
+
+FILES = ("instructional.safetensors", "instructional.json")
+LABELLED = Path(__file__).resolve().parent / "labelled" / "instructional_posts.csv"
+TASK = "instructional"
+PROBABILITY_FLOOR = 1e-4
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InstructionalPolicy:
+    """How the model is fitted (recorded in instructional.json)."""
+
+    c: float = 1.0  # logistic regression inverse regularisation (CV on the 518 rows: 0.3-10 within 0.02 F1)
+    # class-balanced fit: 0.5 is where precision and recall meet; the ranking decides at the same
+    # ``models.howto.HowtoWeights.head_threshold``
+    threshold: float = 0.5
+    folds: int = 5
+    repeats: int = 3
+    seed: int = 13
+
+
+def features(embeddings: np.ndarray, head: Sequence[float], items: Sequence[Any]) -> np.ndarray:
+    """The model's input: the embedding, the how-to head's logit (scaled by 1/4) and the item's form."""
+    p = np.clip(np.asarray(head, dtype=np.float64), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+    logit = (np.log(p / (1 - p)) / 4).reshape(-1, 1)
+    form = np.array([form_features(m) for m in items], dtype=np.float64).reshape(len(items), -1)
+    return np.hstack([np.asarray(embeddings, dtype=np.float64), logit, form]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class InstructionalModel:
+    """The fitted model and its metadata."""
+
+    head: LinearHead
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def encoder_version(self) -> str:
+        """The encoder weights (``Encoder.weights_version``) whose embeddings it reads."""
+        return str(self.meta.get("encoder_version", ""))
+
+    @property
+    def howto_digest(self) -> str:
+        """The ``HeadSet.digest("howto")`` of the how-to head whose logit it reads."""
+        return str(self.meta.get("howto_digest", ""))
+
+    def probabilities(
+        self, embeddings: np.ndarray, head: Sequence[float], items: Sequence[Any]
+    ) -> np.ndarray:
+        """Probability that each item (a post or video with its embedding and how-to head score) is
+        instructional content.
+        """
+        if not len(items):
+            return np.zeros(0, dtype=np.float32)
+        return self.head.predict_proba(features(embeddings, head, items))
+
+
+def load_instructional(folder: Path = WEIGHTS_DIR) -> InstructionalModel | None:
+    """The model saved in `folder`, or None when it has none."""
+    meta_path, tensor_path = folder / FILES[1], folder / FILES[0]
+    if not meta_path.exists() and not tensor_path.exists():
+        return None
+    document, heads = read_head_files(
+        meta_path, tensor_path, "instructional model files", "`python -m models.instructional`"
+    )
+    return InstructionalModel(heads[TASK], document)
+
+
+def instructional_for(cfg: Any, encoder: Any, folder: Path = WEIGHTS_DIR) -> InstructionalModel | None:
+    """The model when `cfg` (``ModelsConfig``) turns it on, the how-to head is the built-in one it was
+    fitted on and `encoder` makes the embeddings it was fitted on; else None (the rule decides, and a
+    model fitted for other weights is named in a warning).
+    """
+    from models.heads import load_heads
+
+    if not cfg.instructional or cfg.howto.backend != "builtin":
+        return None
+    model = load_instructional(folder)
+    if model is None:
+        return None
+    found = (getattr(encoder, "weights_version", None), load_heads(folder).digest("howto"))
+    if found != (model.encoder_version, model.howto_digest):
+        log.warning(
+            "%s: the instructional model was fitted for encoder %s and how-to head %s, not %s and %s: "
+            "how-to items are chosen by the rule; rerun `python -m models.instructional`",
+            folder, model.encoder_version, model.howto_digest, *found,
+        )  # fmt: skip
+        return None
+    return model
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """The labelled posts and videos."""
+
+    items: list[Any]  # title, text (the first 1,000 characters of the body), extra
+    label: np.ndarray  # 1 = instructional
+    weight: np.ndarray  # stratum size / rows drawn from it
+
+    @property
+    def texts(self) -> list[str]:
+        """What the analyzer reads for each row (``Mention.full_text``)."""
+        return [f"{m.title}\n{m.text}" if m.text else m.title for m in self.items]
+
+
+def load_labelled(path: Path = LABELLED) -> Labelled:
+    """Read the labelled CSV (columns title, body, instructional, stratum, stratum_size)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    drawn = Counter(r["stratum"] for r in rows)
+    return Labelled(
+        items=[SimpleNamespace(title=r["title"], text=r["body"], extra={}) for r in rows],
+        label=np.array([r["instructional"] == "true" for r in rows], dtype=int),
+        weight=np.array([int(r["stratum_size"]) / drawn[r["stratum"]] for r in rows], dtype=np.float64),
+    )
+
+
+def weighted_scores(pred: np.ndarray, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 of `pred`, each row counted with its weight."""
+    tp = float((w * (pred & (y == 1))).sum())
+    fp = float((w * (pred & (y == 0))).sum())
+    fn = float((w * (~pred & (y == 1))).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+    }
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y, sample_weight=w)
+
+
+def fit_instructional(
+    x: np.ndarray, data: Labelled, policy: InstructionalPolicy = InstructionalPolicy()
+) -> tuple[LinearHead, dict[str, Any]]:
+    """Fit on all rows; out-of-fold scores from repeated stratified k-fold."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y, w = data.label, data.weight
+    oof = np.zeros(len(y))
+    for repeat in range(policy.repeats):
+        folds = StratifiedKFold(policy.folds, shuffle=True, random_state=policy.seed + repeat)
+        for train, test in folds.split(x, y):
+            oof[test] += _logistic(x[train], y[train], w[train], policy.c).predict_proba(x[test])[:, 1]
+    oof /= policy.repeats
+    model = _logistic(x, y, w, policy.c)
+    head = LinearHead(
+        TASK, model.coef_.astype(np.float32), model.intercept_.astype(np.float32), "sigmoid",
+        ("no", "yes"), policy.threshold,
+    )  # fmt: skip
+    report = {
+        "policy": asdict(policy),
+        "out_of_fold": weighted_scores(oof >= policy.threshold, y, w),
+        "rows": int(len(y)),
+        "positives": int(y.sum()),
+    }
+    return head, report
+
+
+def baseline_scores(data: Labelled, head: np.ndarray) -> dict[str, float]:
+    """The rule it replaces (`models.howto.is_instructional`) on the same rows and weights."""
+    from models.howto import is_instructional
+
+    pred = np.array([is_instructional(m, float(p)) for m, p in zip(data.items, head, strict=True)])
+    return weighted_scores(pred, data.label, data.weight)
+
+
+def fit_and_save(out: Path, *, threads: int | None = None, labelled: Path = LABELLED) -> dict[str, Any]:
+    """Embed the labelled rows with the shipped analyzer, fit, and write the two files to `out`."""
+    import torch
+
+    from models.analyzer import load_analyzer
+
+    if threads:
+        torch.set_num_threads(threads)
+    data = load_labelled(labelled)
+    analyzer = load_analyzer()
+    pred = analyzer.predict(data.texts)
+    head, report = fit_instructional(features(pred.embeddings, pred.howto, data.items), data)
+    meta = {
+        "command": "python -m models.instructional",
+        "encoder_version": analyzer.encoder.weights_version,
+        "howto_digest": analyzer.heads.digest("howto"),
+        "features": "embedding, how-to head logit / 4, how-to title, title asks, >= 2 listed steps, no body",
+        "training_data": f"{labelled.name}: {report['rows']} labelled posts and videos, "
+        f"{report['positives']} instructional (models/labelled/GUIDELINES_instructional.md)",
+        "report": {**report, "rule_before": baseline_scores(data, pred.howto)},
+    }
+    save_heads(out, {TASK: head}, meta, files=FILES)
+    return meta
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Fit and write the model (``python -m models.instructional [--out DIR]``)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="folder for the two files")
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args(argv)
+    meta = fit_and_save(args.out, threads=args.threads)
+    report = meta["report"]
+    print(f"out-of-fold: {report['out_of_fold']}; the rule before: {report['rule_before']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Which posts and videos are instructional: the labelled data, fitting, the shipped files and their use."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from miners.mention import Mention
+from models.insight_stages import judged_items
+from models.instructional import (
+    LABELLED,
+    Labelled,
+    features,
+    fit_instructional,
+    instructional_for,
+    load_instructional,
+    load_labelled,
+)
+from ugcminer.config import HeadConfig, ModelsConfig
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def test_instructional__labelled_file_is_complete_and_double_annotated():
+    with LABELLED.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 518 and len({r["id"] for r in rows}) == 518
+    assert all(r["title"].strip() and r["instructional"] in ("true", "false") for r in rows)
+    agreed = [r for r in rows if r["instructional_a"] == r["instructional_b"]]
+    assert all(r["instructional"] == r["instructional_a"] for r in agreed)
+    assert len(agreed) >= 500  # 509 of 518: the 9 others were settled by a third reading
+    data = load_labelled()
+    assert data.label.sum() == sum(r["instructional"] == "true" for r in rows)
+    # each stratum weighs what it stands for among the candidates: 2,012 posts and videos
+    assert round(data.weight.sum()) == 2012
+
+
+def test_instructional__features_are_the_embedding_the_head_logit_and_the_form():
+    items = [
+        SimpleNamespace(
+            title="How to reset the router", text="1. Unplug it\n2. Wait\n3. Plug it in", extra={}
+        ),
+        SimpleNamespace(title="[REQUEST] how to keep mosquitos away?", text="", extra={}),
+    ]
+    x = features(np.ones((2, 4), dtype=np.float32), [0.5, 0.9], items)
+    assert x.shape == (2, 4 + 1 + 4)
+    assert x[0, 4] == pytest.approx(0.0) and x[1, 4] > 0  # logit / 4 of 0.5 and 0.9
+    assert x[0, 5:].tolist() == [1.0, 0.0, 1.0, 0.0]  # how-to title, listed steps
+    assert x[1, 5:].tolist() == [0.0, 1.0, 0.0, 1.0]  # a request with no body
+
+
+def test_instructional__fit_learns_what_the_form_misleads_on():
+    """Half of the how-to titles are instructions and half are not; only the embedding knows which."""
+    rng = np.random.default_rng(5)
+    n = 300
+    emb = rng.normal(size=(n, 6)).astype(np.float32)
+    label = (emb[:, 0] > 0).astype(int)
+    items = [
+        SimpleNamespace(title="How to fix it" if i % 2 else "Look at this", text="", extra={})
+        for i in range(n)
+    ]
+    data = Labelled(items, label, np.ones(n))
+    head, report = fit_instructional(features(emb, np.full(n, 0.5), items), data)
+    assert report["out_of_fold"]["precision"] > 0.9 and report["out_of_fold"]["recall"] > 0.9
+    assert head.weight.shape == (1, 6 + 5) and head.threshold == 0.5
+
+
+def test_instructional_for__only_for_the_encoder_and_howto_head_it_was_fitted_on(tmp_path, caplog):
+    model = load_instructional()
+    assert model is not None
+    right = SimpleNamespace(weights_version=model.encoder_version)
+    cfg = ModelsConfig()
+    assert instructional_for(cfg, right) is not None
+    assert instructional_for(cfg.model_copy(update={"instructional": False}), right) is None
+    assert (
+        instructional_for(cfg.model_copy(update={"howto": HeadConfig(backend="hub", model="x")}), right)
+        is None
+    )
+    with caplog.at_level(logging.WARNING, logger="models.instructional"):
+        assert instructional_for(cfg, SimpleNamespace(weights_version="other@1234567890")) is None
+    assert "rerun `python -m models.instructional`" in caplog.text
+    assert instructional_for(cfg, right, tmp_path) is None  # no model files: the rule decides
+
+
+def _mention(mid: str, kind: str, title: str | None) -> Mention:
+    return Mention(
+        id=mid, source="reddit", kind=kind, brand="Acme", native_id=mid, title=title, text="",
+        created_at=NOW, fetched_at=NOW,
+    )  # fmt: skip
+
+
+def test_judged_items__posts_and_videos_are_judged_comments_are_not():
+    model = load_instructional()
+    rng = np.random.default_rng(1)
+    window = [_mention("p1", "post", "How to reset the router"), _mention("c1", "comment", None)]
+    vectors = {m.id: v / np.linalg.norm(v) for m, v in zip(window, rng.normal(size=(2, 384)), strict=True)}
+    week = SimpleNamespace(window=window, vectors=vectors)
+    judged = judged_items(week, {"p1": 0.9, "c1": 0.9}, model)
+    assert set(judged) == {"p1"} and 0.0 <= judged["p1"] <= 1.0
+    assert judged_items(week, {"p1": 0.9, "c1": 0.9}, None) == {}
+
+
+@pytest.mark.slow
+def test_instructional__refit_reproduces_the_shipped_files_and_beats_the_rule(tmp_path: Path):
+    from models.instructional import fit_and_save
+
+    meta = fit_and_save(tmp_path, threads=2)
+    assert fit_and_save(tmp_path, threads=2) == meta  # a re-run on one machine changes nothing
+    fresh, shipped = load_instructional(tmp_path), load_instructional()
+    # another CPU's float rounding in the encoder moves fitted weights by about 0.01 (see test_post_heads)
+    assert np.allclose(fresh.head.weight, shipped.head.weight, atol=0.03)
+    assert np.allclose(fresh.head.bias, shipped.head.bias, atol=0.03)
+    report = meta["report"]
+    model, rule = report["out_of_fold"], report["rule_before"]
+    assert model["precision"] >= rule["precision"] + 0.15  # 0.83 against 0.61
+    assert model["recall"] >= rule["recall"] - 0.05  # 0.80 against 0.83
