@@ -320,6 +320,21 @@ def test_label_topics__a_clause_cut_midway_is_not_a_label() -> None:
     )
 
 
+def test_label_topics__a_label_does_not_run_into_a_clause() -> None:
+    """A relative word ("that", "when") or a subject pronoun after a noun starts a clause: a label may
+    end before it ("spelling errors"), not run through it ("errors that the browser", "payment i didnt
+    make", "extra fee when paying": the demo's and BANKING77's labels until 2026-12-07).
+    """
+    from models.topic_labels import _phrases
+
+    stop = {"that", "the", "i", "when", "to", "and", "can", "which"}
+    phrases = _phrases("spelling errors that the browser fixes", stop)
+    assert "spelling errors" in phrases and not any("that" in p for p in phrases)
+    assert "payment i didnt" not in _phrases("a payment i didnt make", stop)
+    assert not any("when" in p for p in _phrases("extra fee when paying", stop))
+    assert "atms can i use" in _phrases("which atms can i use", stop)  # a question's pronoun stays
+
+
 def test_label_topics__a_label_does_not_run_across_punctuation() -> None:
     samples = {
         0: [
