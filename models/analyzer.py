@@ -25,6 +25,7 @@ import numpy as np
 
 from models.encoder import WEIGHTS_DIR, Encoder, load_encoder
 from models.heads import HeadSet, load_heads
+from models.instructional import VERSION_TAG, InstructionalModel, instructional_for, post_item
 from models.post_heads import PostHeads, load_post_heads
 from models.quantify import ShareCalibration
 from ugcminer.config import HeadConfig, ModelsConfig
@@ -63,6 +64,7 @@ class Analyzer:
         heads: HeadSet | None,
         head_configs: dict[str, HeadConfig] | None = None,
         post_heads: PostHeads | None = None,
+        instructional: InstructionalModel | None = None,
     ) -> None:
         self.encoder = encoder
         self.heads = heads
@@ -90,6 +92,8 @@ class Analyzer:
         self.post_tasks = tuple(
             t for t in (post_heads.heads if self.post_heads else ()) if t not in self._hub
         )
+        # the instructional model reads the built-in how-to head's probability
+        self.instructional = instructional if "howto" not in self._hub and heads is not None else None
         self.version = self._version()
 
     @classmethod
@@ -102,7 +106,8 @@ class Analyzer:
         post = None
         if cfg.post_heads and heads is not None and "sentiment" in heads.heads:
             post = load_post_heads(heads_dir or WEIGHTS_DIR, heads.digest("sentiment"))
-        return cls(encoder, heads, configs, post)
+        instructional = instructional_for(cfg, encoder, heads, heads_dir or WEIGHTS_DIR)
+        return cls(encoder, heads, configs, post, instructional)
 
     def _version(self) -> str:
         parts = [self.encoder.version]
@@ -113,7 +118,8 @@ class Analyzer:
                 parts.append(f"{task}={self.heads.digest(task)}")  # type: ignore[union-attr]
         if self.post_tasks:
             parts.append(f"posts={self.post_heads.digest}")  # type: ignore[union-attr]
-        return "+".join(parts)
+        version = "+".join(parts)
+        return version + VERSION_TAG + self.instructional.digest if self.instructional else version
 
     def thresholds(self) -> dict[str, float]:
         """Decision thresholds: the config's, else the trained head's, else 0.5."""
@@ -149,7 +155,9 @@ class Analyzer:
         posts: Sequence[bool] | np.ndarray | None = None,
     ) -> Predictions:
         """Score `texts`; pass stored `embeddings` (same encoder version) to skip the encoder, and
-        `posts` (one flag per text) to have forum posts read by the post heads.
+        `posts` (one flag per text) to have forum posts read by the post heads and their how-to score
+        given by the instructional model (``models.instructional``; a post's text is its title, a line
+        break and its body).
         """
         if embeddings is None:
             embeddings = self.encoder.encode(texts, progress=progress)
@@ -165,6 +173,12 @@ class Analyzer:
             for task in self.post_tasks:
                 scores[task] = scores[task].copy()
                 scores[task][mask] = post[task]
+        if self.instructional is not None and mask.any():
+            items = [post_item(texts[i]) for i in np.flatnonzero(mask)]
+            scores["howto"] = scores["howto"].copy()
+            scores["howto"][mask] = self.instructional.probabilities(
+                embeddings[mask], scores["howto"][mask], items
+            )
         return Predictions(embeddings=embeddings, thresholds=self.thresholds(), **scores)
 
     def _score(self, task: str, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:

@@ -247,7 +247,6 @@ def build_insight(
     """
     from models.encoder import load_encoder
     from models.insight_stages import howto_stage, kb_stage, topic_stage
-    from models.instructional import instructional_for
     from models.issue_encoder import load_topic_encoder
 
     if encoder is None:
@@ -255,7 +254,7 @@ def build_insight(
         topic_encoder = topic_encoder or load_topic_encoder(config.models.encoder)
     week = _load_week(store, brand, week_start, week_end, encoder, policy)
     topics = topic_stage(store, config, week, encoder, policy, topic_encoder or encoder)
-    ranked, item_topics = howto_stage(week, topics, policy, instructional_for(config.models, encoder))
+    ranked, item_topics = howto_stage(week, topics, policy)
     findings = kb_stage(store, config, week, encoder, topics, ranked, item_topics, policy)
     insight = PeriodInsight(
         brand=brand.name,

@@ -20,6 +20,7 @@ from miners.mention import Mention
 from models.creators import shortlist_creators
 from models.howto import Baselines, ScoredHowto, rank_howto, replies_by_target
 from models.insight import HowtoItem, KbGap, TopicSummary, WeakArticle
+from models.instructional import reads_form
 from models.kb import (
     Article,
     KbMatch,
@@ -267,8 +268,8 @@ def _passing_note(week: Any) -> list[str]:
     where = ", ".join(f"r/{s}" for s in brand.own_subreddits) or "none"
     return [
         f"{len(passing)} complaint post(s) name {brand.name} only in passing (not in the title, and not "
-        f"posted in its own subreddits: {where}; brands.brand_subreddits) and are left out of the topics; "
-        "they count in the complaint rate."
+        f"posted in its own subreddits: {where}; brands.brand_subreddits) and are left out of the topics "
+        "and the complaint rate."
     ]
 
 
@@ -289,30 +290,30 @@ def _common_category(categories: dict[str, str | None], ids: list[str]) -> str |
     return cats.most_common(1)[0][0] if cats else None
 
 
-def judged_items(week: Any, probs: dict[str, float], model: Any) -> dict[str, float]:
-    """The instructional model's probability (``models.instructional``) for the window's posts and
-    videos; none without a model.
+def judged_items(week: Any) -> dict[str, float]:
+    """The how-to scores of the window's posts and videos that the instructional model gave
+    (``models.instructional``): they already weigh the item's form.
     """
-    items = [m for m in week.window if reads_as_post(m.kind)]
-    if model is None or not items:
-        return {}
-    vectors = np.stack([week.vectors[m.id] for m in items])
-    scores = model.probabilities(vectors, [probs[m.id] for m in items], items)
-    return {m.id: float(p) for m, p in zip(items, scores, strict=True)}
+    out = {}
+    for m in week.window:
+        row = week.analyses.get(m.id) or {}
+        if reads_as_post(m.kind) and reads_form(row.get("model_version")):
+            out[m.id] = float(row.get("howto_score") or 0.0)
+    return out
 
 
 def howto_stage(
-    week: Any, topics: TopicStage, policy: Any, instructional: Any = None
+    week: Any, topics: TopicStage, policy: Any
 ) -> tuple[list[ScoredHowto], dict[str, int | None]]:
-    """Rank the window's third-party how-to items; tie each to its closest topic of the week. With an
-    `instructional` model, it decides which posts and videos are how-to content.
+    """Rank the window's third-party how-to items; tie each to its closest topic of the week. Posts and
+    videos scored by the instructional model are judged by that score alone (`judged_items`).
     """
     window = week.window
     probs = {m.id: float((week.analyses.get(m.id) or {}).get("howto_score") or 0.0) for m in window}
     threads = {m.id: m for m in window if m.kind in ("post", "video")}
     ranked, _official = rank_howto(
         window, replies_by_target(window), probs, Baselines.of(window, week.end), week.end, threads=threads,
-        judged=judged_items(week, probs, instructional),
+        judged=judged_items(week),
     )  # fmt: skip
     ranked = ranked[: policy.howto_limit]
     centroids = topics.centroids()

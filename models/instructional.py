@@ -9,16 +9,19 @@ mosquitos away?", "Dear Facebook: please learn how to design Android apps", "Hit
 reference found in FCC filing", a photo of a DIY key organiser. On the demo, such items reached the
 leaderboard and the draft outlines of "what to do next".
 
-This model decides instead for posts and videos (`models.post_heads.POST_KINDS`; comments keep the
-rule): a logistic regression on what the analyzer already has, the shared embedding, the how-to head's
-logit and the item's form (`models.howto.form_features`), so no second encoder pass. Fitted on all 518
+This model scores posts and videos instead (`models.post_heads.POST_KINDS`; comments keep the how-to
+head and the rule): a logistic regression on what the analyzer already has, the shared embedding, the
+how-to head's logit and the item's form (`models.howto.form_features`), so no second encoder pass. The
+analyzer applies it to the rows it reads as posts (`Analyzer.predict(posts=...)`, `ugcminer classify
+--posts`), so the stored how-to score of a post or video is this model's probability, and the how-to
+ranking decides by it alone (`models.howto.rank_howto(judged=...)`). Fitted on all 518
 rows, each weighted back to its sampling stratum's share of the candidates; repeated stratified k-fold
 gives the out-of-fold precision and recall recorded in ``instructional.json``.
 
 Files (no pickles): ``instructional.safetensors`` (``instructional.weight`` (1, dim + 5),
 ``instructional.bias``) and ``instructional.json`` (threshold, encoder version, training data, scores).
 It reads the shipped encoder and how-to head; when either changes (``ugcminer train``), the model is
-refused (a warning; the rule decides) until it is fitted again: ``python -m models.instructional``
+refused (a warning; the how-to head scores posts too) until it is fitted again: ``python -m models.instructional``
 (about 10 s on this CPU; byte-identical on a re-run).
 """
 
@@ -37,13 +40,14 @@ from typing import Any
 import numpy as np
 
 from models.encoder import WEIGHTS_DIR
-from models.heads import LinearHead, read_head_files, save_heads
+from models.heads import LinearHead, head_digest, read_head_files, save_heads
 from models.howto import form_features
 
 FILES = ("instructional.safetensors", "instructional.json")
 LABELLED = Path(__file__).resolve().parent / "labelled" / "instructional_posts.csv"
 TASK = "instructional"
 PROBABILITY_FLOOR = 1e-4
+VERSION_TAG = "+instructional="  # in the analyzer's version when posts' how-to scores come from this model
 log = logging.getLogger(__name__)
 
 
@@ -81,6 +85,11 @@ class InstructionalModel:
         return str(self.meta.get("encoder_version", ""))
 
     @property
+    def digest(self) -> str:
+        """Content hash of the weights: stored results re-score when it changes."""
+        return head_digest(self.head)
+
+    @property
     def howto_digest(self) -> str:
         """The ``HeadSet.digest("howto")`` of the how-to head whose logit it reads."""
         return str(self.meta.get("howto_digest", ""))
@@ -107,27 +116,41 @@ def load_instructional(folder: Path = WEIGHTS_DIR) -> InstructionalModel | None:
     return InstructionalModel(heads[TASK], document)
 
 
-def instructional_for(cfg: Any, encoder: Any, folder: Path = WEIGHTS_DIR) -> InstructionalModel | None:
-    """The model when `cfg` (``ModelsConfig``) turns it on, the how-to head is the built-in one it was
-    fitted on and `encoder` makes the embeddings it was fitted on; else None (the rule decides, and a
-    model fitted for other weights is named in a warning).
+def instructional_for(
+    cfg: Any, encoder: Any, heads: Any, folder: Path = WEIGHTS_DIR
+) -> InstructionalModel | None:
+    """The model in `folder` when `cfg` (``ModelsConfig``) turns it on, the how-to head is the built-in
+    one it was fitted on (`heads`: the ``HeadSet`` in use) and `encoder` makes the embeddings it was
+    fitted on; else None (the how-to head decides, and a model fitted for other weights is named in a
+    warning).
     """
-    from models.heads import load_heads
-
-    if not cfg.instructional or cfg.howto.backend != "builtin":
+    if not cfg.instructional or cfg.howto.backend != "builtin" or heads is None or "howto" not in heads.heads:
         return None
     model = load_instructional(folder)
     if model is None:
         return None
-    found = (getattr(encoder, "weights_version", None), load_heads(folder).digest("howto"))
+    found = (getattr(encoder, "weights_version", None), heads.digest("howto"))
     if found != (model.encoder_version, model.howto_digest):
         log.warning(
             "%s: the instructional model was fitted for encoder %s and how-to head %s, not %s and %s: "
-            "how-to items are chosen by the rule; rerun `python -m models.instructional`",
+            "posts and videos get the how-to head's score; rerun `python -m models.instructional`",
             folder, model.encoder_version, model.howto_digest, *found,
         )  # fmt: skip
         return None
     return model
+
+
+def post_item(text: str) -> SimpleNamespace:
+    """A post or video as the analyzer gets it (``Mention.full_text``: the title, a line break, the
+    body), split back into title and body for the form features.
+    """
+    title, _, body = text.partition("\n")
+    return SimpleNamespace(title=title.strip(), text=body.strip(), extra={})
+
+
+def reads_form(model_version: str | None) -> bool:
+    """Whether an analysis by `model_version` scored posts and videos with this model."""
+    return VERSION_TAG in (model_version or "")
 
 
 @dataclass(frozen=True)

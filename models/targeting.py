@@ -11,8 +11,8 @@ post without one, the first 200 characters of its text) names the brand or an al
 on-brand complaints (the 4 it loses name YouTube in the title, which is not among the demo brand's
 aliases: list a brand's products as aliases) and leaves out 48 of the 101 off-brand ones. Looking for
 a name in the first 100 / 200 / 300 characters of the text instead of the title lost 55 / 30 / 16
-on-brand ones even with YouTube counted. The rule was chosen on these labels (no held-out set). Only
-topics use it: the complaint rate still counts every complaint the model flags.
+on-brand ones even with YouTube counted. The rule was chosen on these labels (no held-out set). Topics
+and, since 2026-12-07, the report's complaint rate use it (``reports.metrics``).
 """
 
 from __future__ import annotations

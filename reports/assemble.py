@@ -16,6 +16,7 @@ from reports.coverage import Coverage, read_coverage
 from reports.metrics import TREND_WEEKS, Headline, WeekMetrics, headlines, weekly_metrics
 from reports.weeks import IsoWeek
 from store.db import Store
+from ugcminer.config import BrandConfig
 
 MAX_ACTIONS = 6
 METHODS_NOTE = (
@@ -29,6 +30,10 @@ METHODS_NOTE = (
     "outlines are drawn from the successful third-party content and cite it. Numbers are counts of "
     "mentions created in the week (brand timezone); changes compare with the previous ISO week. "
     "Headline sentiment shares are corrected for the sentiment model's measured error rates."
+)
+COMPLAINT_NOTE = (
+    "The complaint rate counts complaints about the brand: a Reddit post that names it only in passing "
+    "(not in its title, not in the brand's own subreddits) is a mention, not a complaint about it."
 )
 
 
@@ -72,6 +77,7 @@ class Report:
     top_topics: int = 10
     top_howto: int = 10
     methods: str = METHODS_NOTE
+    complaint_note: str = ""  # what the complaint rate counts, when the brand's config decided it
 
     @property
     def period(self) -> str:
@@ -205,8 +211,11 @@ def assemble_report(
     top_topics: int = 10,
     top_howto: int = 10,
     now: datetime | None = None,
+    config: BrandConfig | None = None,
 ) -> Report:
-    """Build the report of `brand` for `week`."""
+    """Build the report of `brand` for `week`; with the brand's `config`, the complaint rate counts
+    only complaints about the brand (``reports.metrics``).
+    """
     if insight is None:
         insight = empty_insight(
             brand,
@@ -214,7 +223,7 @@ def assemble_report(
             "No analysis was found for this week: run ugcminer analyze "
             "for it to see topics, how-to content and gaps.",
         )
-    trend = weekly_metrics(store, brand, week)
+    trend = weekly_metrics(store, brand, week, config=config)
     return Report(
         brand=brand,
         week=week,
@@ -226,4 +235,5 @@ def assemble_report(
         actions=next_actions(insight),
         top_topics=top_topics,
         top_howto=top_howto,
+        complaint_note=COMPLAINT_NOTE if config is not None else "",
     )

@@ -69,6 +69,7 @@ def generate_report(
             top_topics=config.reports.top_topics,
             top_howto=config.reports.top_howto,
             now=now,
+            config=brand_cfg,
         )
         return write_report(report, output_dir(config, out)), report
     finally:

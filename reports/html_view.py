@@ -108,6 +108,7 @@ def html_context(report: Report, markdown: bool = False) -> dict[str, Any]:
             for h in report.headlines
         ],
         "sentiment_note": sentiment_note(report.trend[-1]) if report.trend else "",
+        "complaint_note": report.complaint_note,
         "charts": {} if markdown else _charts(report),
         "topics": _topic_views(report)
         if not markdown

@@ -97,6 +97,7 @@ def test_analyzer__config_threshold_wins(analyzer):
         analyzer.heads,
         {"sentiment": HeadConfig(), "complaint": HeadConfig(threshold=0.9), "howto": HeadConfig()},
         analyzer.post_heads,
+        analyzer.instructional,
     )
     assert custom.thresholds()["complaint"] == 0.9
     assert custom.thresholds()["howto"] == analyzer.heads["howto"].threshold

@@ -12,17 +12,28 @@ import numpy as np
 import pytest
 
 from miners.mention import Mention
+from models.analyzer import Analyzer, load_analyzer
+from models.encoder import WEIGHTS_DIR
+from models.heads import load_heads
 from models.insight_stages import judged_items
 from models.instructional import (
     LABELLED,
+    VERSION_TAG,
     Labelled,
     features,
     fit_instructional,
     instructional_for,
     load_instructional,
     load_labelled,
+    post_item,
 )
-from ugcminer.config import HeadConfig, ModelsConfig
+from ugcminer.config import EncoderConfig, HeadConfig, ModelsConfig
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return load_analyzer(ModelsConfig(encoder=EncoderConfig(threads=2)))
+
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -74,18 +85,36 @@ def test_instructional__fit_learns_what_the_form_misleads_on():
 def test_instructional_for__only_for_the_encoder_and_howto_head_it_was_fitted_on(tmp_path, caplog):
     model = load_instructional()
     assert model is not None
+    heads = load_heads(WEIGHTS_DIR)
     right = SimpleNamespace(weights_version=model.encoder_version)
     cfg = ModelsConfig()
-    assert instructional_for(cfg, right) is not None
-    assert instructional_for(cfg.model_copy(update={"instructional": False}), right) is None
-    assert (
-        instructional_for(cfg.model_copy(update={"howto": HeadConfig(backend="hub", model="x")}), right)
-        is None
-    )
+    assert instructional_for(cfg, right, heads) is not None
+    assert instructional_for(cfg.model_copy(update={"instructional": False}), right, heads) is None
+    hub = cfg.model_copy(update={"howto": HeadConfig(backend="hub", model="x")})
+    assert instructional_for(hub, right, heads) is None
     with caplog.at_level(logging.WARNING, logger="models.instructional"):
-        assert instructional_for(cfg, SimpleNamespace(weights_version="other@1234567890")) is None
+        assert instructional_for(cfg, SimpleNamespace(weights_version="other@1234567890"), heads) is None
     assert "rerun `python -m models.instructional`" in caplog.text
-    assert instructional_for(cfg, right, tmp_path) is None  # no model files: the rule decides
+    assert instructional_for(cfg, right, heads, tmp_path) is None  # no model files: the head scores posts
+
+
+def test_analyzer__posts_get_the_instructional_score_and_other_rows_the_head(analyzer):
+    texts = [
+        "[REQUEST] how to keep mosquitos away during camp fires?\nAnything that works outdoors?",
+        "How to make a log stove\nCut the can, punch holes along the rim, stack the wood inside.",
+        "How to make a log stove",
+    ]
+    mask = [True, True, False]
+    plain = analyzer.predict(texts)
+    read = analyzer.predict(texts, posts=mask)
+    model = analyzer.instructional
+    assert model is not None and VERSION_TAG + model.digest in analyzer.version
+    expected = model.probabilities(plain.embeddings[:2], plain.howto[:2], [post_item(t) for t in texts[:2]])
+    assert read.howto[:2] == pytest.approx(expected, abs=1e-6)
+    assert read.howto[2] == pytest.approx(plain.howto[2])  # not a post: the how-to head's score
+    assert read.howto[0] < 0.5 < read.howto[1]  # a request is not instructions; a guide is
+    assert np.array_equal(read.complaint[2:], plain.complaint[2:])
+    assert post_item(texts[1]).title == "How to make a log stove" and post_item(texts[2]).text == ""
 
 
 def _mention(mid: str, kind: str, title: str | None) -> Mention:
@@ -95,15 +124,17 @@ def _mention(mid: str, kind: str, title: str | None) -> Mention:
     )  # fmt: skip
 
 
-def test_judged_items__posts_and_videos_are_judged_comments_are_not():
-    model = load_instructional()
-    rng = np.random.default_rng(1)
-    window = [_mention("p1", "post", "How to reset the router"), _mention("c1", "comment", None)]
-    vectors = {m.id: v / np.linalg.norm(v) for m, v in zip(window, rng.normal(size=(2, 384)), strict=True)}
-    week = SimpleNamespace(window=window, vectors=vectors)
-    judged = judged_items(week, {"p1": 0.9, "c1": 0.9}, model)
-    assert set(judged) == {"p1"} and 0.0 <= judged["p1"] <= 1.0
-    assert judged_items(week, {"p1": 0.9, "c1": 0.9}, None) == {}
+def test_judged_items__posts_and_videos_scored_by_the_model_are_judged():
+    window = [
+        _mention(i, k, "How to reset the router")
+        for i, k in (("p1", "post"), ("p2", "post"), ("c1", "comment"))
+    ]
+    analyses = {
+        "p1": {"model_version": "enc+howto=ab" + VERSION_TAG + "cd", "howto_score": 0.3},
+        "p2": {"model_version": "enc+howto=ab", "howto_score": 0.9},  # an analysis made without the model
+        "c1": {"model_version": "enc+howto=ab" + VERSION_TAG + "cd", "howto_score": 0.9},
+    }
+    assert judged_items(SimpleNamespace(window=window, analyses=analyses)) == {"p1": 0.3}
 
 
 @pytest.mark.slow

@@ -131,3 +131,24 @@ def test_weekly_metrics__posts_are_corrected_with_the_post_heads_rates(filled):
     )  # the posts' labels now corrected with the post heads' rates
     same = ShareCalibration.from_json(labels, tweets).shares(week.sentiment)
     assert week.sentiment_share("negative") != pytest.approx(same["negative"])  # not one set of rates for all
+
+
+def test_weekly_metrics__with_the_brand_config_complaints_naming_it_only_in_passing_do_not_count(filled):
+    """A Reddit complaint post that names the brand neither in its headline nor in the brand's own
+    subreddits is a mention but not a complaint about the brand (models.targeting); other kinds count.
+    """
+    from ugcminer.config import BrandConfig
+
+    store, expected = filled
+    brand = BrandConfig(name=BRAND)  # no subreddits of its own; the fixture's posts never name it
+    plain = weekly_metrics(store, BRAND, WEEK)[-1]
+    week = weekly_metrics(store, BRAND, WEEK, config=brand)[-1]
+    mentions = store.mentions(BRAND, since=WEEK.start_utc, until=WEEK.end_utc)
+    analyses = store.analyses([m.id for m in mentions])
+    flagged = [m for m in mentions if (analyses.get(m.id) or {}).get("complaint") and not m.is_official]
+    posts = [m for m in flagged if m.kind == "post"]
+    assert posts and plain.complaints == len(flagged) == expected[WEEK.label]["complaints"]
+    assert week.complaints == len(flagged) - len(posts)
+    assert (week.mentions, week.analysed) == (plain.mentions, plain.analysed)
+    store.upsert_mentions([posts[0].replace(text=f"{BRAND} app crashes on start")])  # names it: counts
+    assert weekly_metrics(store, BRAND, WEEK, config=brand)[-1].complaints == week.complaints + 1

@@ -265,3 +265,17 @@ def test_write_report__a_topic_gone_this_week_is_not_a_gap(report, tmp_path: Pat
         rows = {r["label"]: r for r in csv.DictReader(fh)}
     assert rows["vanished topic"]["kb_coverage"] == ""
     assert any(r["kb_coverage"] == "GAP" for r in rows.values() if r["volume"] != "0")
+
+
+def test_render__says_what_the_complaint_rate_counts_when_the_brand_config_decided_it(tmp_path: Path):
+    from ugcminer.config import BrandConfig
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    fill_store(store)
+    plain = assemble_report(store, BRAND, WEEK, make_insight())
+    decided = assemble_report(store, BRAND, WEEK, make_insight(), config=BrandConfig(name=BRAND))
+    note = "The complaint rate counts complaints about the brand"
+    assert note not in render_markdown(plain) and note not in render_html(plain)
+    assert note in render_markdown(decided) and note in render_html(decided)
+    rates = [h.value for r in (plain, decided) for h in r.headlines if h.key == "complaint_rate"]
+    assert rates[1] < rates[0]  # the fixture's Reddit posts never name the brand

@@ -56,7 +56,8 @@ def classify(
     posts: bool = typer.Option(
         False,
         "--posts",
-        help="the rows are forum posts (title + body): sentiment and complaint by the post heads",
+        help="the rows are forum posts or videos (title, a line break, body): sentiment and complaint by "
+        "the post heads, how-to by the instructional model",
     ),
 ) -> None:
     """Add sentiment, complaint, how-to (and taxonomy category) predictions to every row of INPUT."""
@@ -104,7 +105,8 @@ def evaluate(
     posts: bool = typer.Option(
         False,
         "--posts",
-        help="the rows are forum posts (title + body): sentiment and complaint by the post heads",
+        help="the rows are forum posts or videos (title, a line break, body): sentiment and complaint by "
+        "the post heads, how-to by the instructional model",
     ),
 ) -> None:
     """Score a task's predictions against the labels in DATA; print a table and write JSON."""
