@@ -153,11 +153,13 @@ class Analyzer:
         embeddings: np.ndarray | None = None,
         progress: bool = False,
         posts: Sequence[bool] | np.ndarray | None = None,
+        howto_form: Sequence[bool] | np.ndarray | None = None,
     ) -> Predictions:
         """Score `texts`; pass stored `embeddings` (same encoder version) to skip the encoder, and
         `posts` (one flag per text) to have forum posts read by the post heads and their how-to score
         given by the instructional model (``models.instructional``; a post's text is its title, a line
-        break and its body).
+        break and its body); `howto_form` (default: `posts`) names the rows whose how-to score that model
+        gives (``ugcminer classify`` gives it for every row).
         """
         if embeddings is None:
             embeddings = self.encoder.encode(texts, progress=progress)
@@ -173,11 +175,12 @@ class Analyzer:
             for task in self.post_tasks:
                 scores[task] = scores[task].copy()
                 scores[task][mask] = post[task]
-        if self.instructional is not None and mask.any():
-            items = [post_item(texts[i]) for i in np.flatnonzero(mask)]
+        form = mask if howto_form is None else np.asarray(howto_form, dtype=bool)
+        if self.instructional is not None and form.any():
+            items = [post_item(texts[i]) for i in np.flatnonzero(form)]
             scores["howto"] = scores["howto"].copy()
-            scores["howto"][mask] = self.instructional.probabilities(
-                embeddings[mask], scores["howto"][mask], items
+            scores["howto"][form] = self.instructional.probabilities(
+                embeddings[form], scores["howto"][form], items
             )
         return Predictions(embeddings=embeddings, thresholds=self.thresholds(), **scores)
 

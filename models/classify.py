@@ -110,7 +110,9 @@ def classify_rows(
 
     Without an analyzer, `encoder` provides the one pass and only taxonomy fields are added. With a
     `cache`, texts embedded before by the same encoder version are not encoded again. With `posts`, the
-    rows are forum posts (title and body): sentiment and complaint come from the post heads.
+    rows are forum posts (title and body): sentiment and complaint come from the post heads. How-to comes
+    from the instructional model for every row (``models.instructional``; the how-to head where that
+    model is off), reading a text's first line as its title.
     """
     if analyzer is None and encoder is None:
         raise ValueError("classify_rows needs an analyzer or an encoder")
@@ -162,7 +164,11 @@ def _predict_chunk(
     posts: bool = False,
 ) -> list[Row]:
     if analyzer is not None:
-        out = _head_fields(analyzer.predict(texts, embeddings=embeddings, posts=[posts] * len(texts)))
+        n = len(texts)
+        # how-to for every row by the instructional model: a text's first line is read as its title
+        out = _head_fields(
+            analyzer.predict(texts, embeddings=embeddings, posts=[posts] * n, howto_form=[True] * n)
+        )
     else:
         out = [{} for _ in texts]
     if taxonomy is not None:

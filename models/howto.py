@@ -290,13 +290,12 @@ def rank_howto(
     *,
     threads: Mapping[str, Mention] | None = None,
     weights: HowtoWeights = HowtoWeights(),
-    judged: Mapping[str, float] | None = None,
+    judged: Mapping[str, tuple[float, bool]] | None = None,
 ) -> tuple[list[ScoredHowto], list[ScoredHowto]]:
     """Score the instructional items among `candidates`: (third-party ranked best first, official).
 
-    `judged` holds, for the items it names, a probability that already weighs their form
-    (``models.instructional``): it alone decides (at ``weights.head_threshold``) instead of the head
-    probability or the form.
+    `judged` holds, for the items it names, a probability that already weighs their form and the
+    decision made with it (``models.instructional``): they replace the head probability and the form.
     """
     threads = threads or {}
     judged = judged or {}
@@ -304,8 +303,8 @@ def rank_howto(
     official: list[ScoredHowto] = []
     for m in candidates:
         form_read = m.id in judged
-        prob = float(judged[m.id] if form_read else head_probabilities.get(m.id, 0.0))
-        if not (prob >= weights.head_threshold if form_read else is_instructional(m, prob, weights)):
+        prob = float(judged[m.id][0] if form_read else head_probabilities.get(m.id, 0.0))
+        if not (judged[m.id][1] if form_read else is_instructional(m, prob, weights)):
             continue
         root = threads.get(m.thread_id or "") if m.thread_id else None
         scored = score_item(

@@ -290,15 +290,15 @@ def _common_category(categories: dict[str, str | None], ids: list[str]) -> str |
     return cats.most_common(1)[0][0] if cats else None
 
 
-def judged_items(week: Any) -> dict[str, float]:
-    """The how-to scores of the window's posts and videos that the instructional model gave
+def judged_items(week: Any) -> dict[str, tuple[float, bool]]:
+    """The how-to score and flag of the window's posts and videos that the instructional model gave
     (``models.instructional``): they already weigh the item's form.
     """
     out = {}
     for m in week.window:
         row = week.analyses.get(m.id) or {}
         if reads_as_post(m.kind) and reads_form(row.get("model_version")):
-            out[m.id] = float(row.get("howto_score") or 0.0)
+            out[m.id] = (float(row.get("howto_score") or 0.0), bool(row.get("howto")))
     return out
 
 

@@ -192,7 +192,7 @@ def test_rank_howto__judged_items_are_decided_by_their_probability_alone() -> No
     probs = {"v1": 0.9, "v2": 0.1, "v3": 0.9, "s1": 0.8, "p1": 0.3}
     ranked, _ = rank_howto(
         corpus, replies_by_target(corpus), probs, Baselines.of(corpus, NOW), NOW, threads=threads,
-        judged={"v1": 0.2, "v2": 0.7},
+        judged={"v1": (0.2, False), "v2": (0.7, True)},
     )  # fmt: skip
     by_id = {s.mention.id: s for s in ranked}
     assert "v1" not in by_id and "v2" in by_id and "s1" in by_id

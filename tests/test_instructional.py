@@ -77,9 +77,17 @@ def test_instructional__fit_learns_what_the_form_misleads_on():
         for i in range(n)
     ]
     data = Labelled(items, label, np.ones(n))
-    head, report = fit_instructional(features(emb, np.full(n, 0.5), items), data)
-    assert report["out_of_fold"]["precision"] > 0.9 and report["out_of_fold"]["recall"] > 0.9
-    assert head.weight.shape == (1, 6 + 5) and head.threshold == 0.5
+    x = features(emb, np.full(n, 0.5), items)
+    head, report = fit_instructional(x, data, align_to=0.3)
+    assert report["out_of_fold"]["precision"] > 0.9 and report["out_of_fold"]["recall"] >= 0.7
+    chosen = report["chosen_threshold"]  # the highest grid threshold keeping recall >= 0.7
+    assert all(r["recall"] < 0.7 for t, r in report["out_of_fold_by_threshold"].items() if float(t) > chosen)
+    assert head.weight.shape == (1, 6 + 5) and head.threshold == 0.3
+    # the bias shift puts the chosen operating point on the aligned threshold
+    unshifted = 1 / (
+        1 + np.exp(-(x @ head.weight[0] + head.bias[0] - np.log(0.3 / 0.7) + np.log(chosen / (1 - chosen))))
+    )
+    assert np.array_equal(head.predict_proba(x) >= 0.3, unshifted >= chosen)
 
 
 def test_instructional_for__only_for_the_encoder_and_howto_head_it_was_fitted_on(tmp_path, caplog):
@@ -130,11 +138,11 @@ def test_judged_items__posts_and_videos_scored_by_the_model_are_judged():
         for i, k in (("p1", "post"), ("p2", "post"), ("c1", "comment"))
     ]
     analyses = {
-        "p1": {"model_version": "enc+howto=ab" + VERSION_TAG + "cd", "howto_score": 0.3},
-        "p2": {"model_version": "enc+howto=ab", "howto_score": 0.9},  # an analysis made without the model
-        "c1": {"model_version": "enc+howto=ab" + VERSION_TAG + "cd", "howto_score": 0.9},
+        "p1": {"model_version": "enc+howto=ab" + VERSION_TAG + "cd", "howto_score": 0.3, "howto": False},
+        "p2": {"model_version": "enc+howto=ab", "howto_score": 0.9, "howto": True},  # made without the model
+        "c1": {"model_version": "enc+howto=ab" + VERSION_TAG + "cd", "howto_score": 0.9, "howto": True},
     }
-    assert judged_items(SimpleNamespace(window=window, analyses=analyses)) == {"p1": 0.3}
+    assert judged_items(SimpleNamespace(window=window, analyses=analyses)) == {"p1": (0.3, False)}
 
 
 @pytest.mark.slow
@@ -146,8 +154,27 @@ def test_instructional__refit_reproduces_the_shipped_files_and_beats_the_rule(tm
     fresh, shipped = load_instructional(tmp_path), load_instructional()
     # another CPU's float rounding in the encoder moves fitted weights by about 0.01 (see test_post_heads)
     assert np.allclose(fresh.head.weight, shipped.head.weight, atol=0.03)
-    assert np.allclose(fresh.head.bias, shipped.head.bias, atol=0.03)
     report = meta["report"]
+    # recall at 0.6 is 0.702, at the 0.7 floor: another machine may pick the next grid point down
+    assert report["chosen_threshold"] in (0.55, 0.6)
+    if report["chosen_threshold"] == shipped.meta["report"]["chosen_threshold"]:
+        assert np.allclose(fresh.head.bias, shipped.head.bias, atol=0.03)
     model, rule = report["out_of_fold"], report["rule_before"]
-    assert model["precision"] >= rule["precision"] + 0.15  # 0.83 against 0.61
-    assert model["recall"] >= rule["recall"] - 0.05  # 0.80 against 0.83
+    assert model["precision"] >= rule["precision"] + 0.2  # 0.85 against 0.61
+    assert model["recall"] >= 0.7  # 0.70 (the rule's: 0.83)
+
+
+def test_classify__every_row_gets_its_howto_score_from_the_instructional_model(analyzer):
+    from models.classify import classify_rows
+
+    rows = [
+        {"text": "[REQUEST] how to keep mosquitos away?"},
+        {"text": "How to make a log stove\nCut the can, punch holes along the rim, stack the wood inside."},
+        {"text": "Dear Facebook: please learn how to design Android apps that don't suck"},
+    ]
+    result = classify_rows(rows, analyzer=analyzer)
+    texts = [r["text"] for r in rows]
+    expected = analyzer.predict(texts, howto_form=[True] * 3)
+    assert [r["howto_score"] for r in result.rows] == pytest.approx(expected.howto.tolist(), abs=1e-4)
+    assert [r["howto"] for r in result.rows] == [False, True, False]
+    assert not np.allclose(expected.howto, analyzer.predict(texts).howto)  # not the head's scores

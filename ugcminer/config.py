@@ -193,7 +193,7 @@ class ModelsConfig(_Strict):
     # Reddit posts and YouTube videos read by the sentiment and complaint heads fitted on labelled Reddit
     # posts (models/post_heads.py); comments keep the tweet heads
     post_heads: bool = True
-    # which posts and videos count as instructional content for the how-to leaderboard: a model fitted on
+    # how-to scores of posts and videos (and every row of `ugcminer classify`) from a model fitted on
     # labelled posts (models/instructional.py) instead of the how-to head or a how-to title alone
     instructional: bool = True
     taxonomy_threshold: float = Field(0.2, ge=0, le=1)

@@ -44,7 +44,7 @@ models:
                                      # torch (the default: exact), openvino, onnx, onnx-int8, torch-bf16
   taxonomy_threshold: 0.2            # a category below this score is "other"
   post_heads: true                   # posts and videos: sentiment and complaint by heads fitted on labelled posts
-  instructional: true                # posts and videos: which are how-to content, by a model fitted on labelled posts
+  instructional: true                # how-to content (posts, videos, classify): a model fitted on labelled posts
 
 reports:
   output_dir: reports_out

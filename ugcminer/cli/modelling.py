@@ -57,7 +57,7 @@ def classify(
         False,
         "--posts",
         help="the rows are forum posts or videos (title, a line break, body): sentiment and complaint by "
-        "the post heads, how-to by the instructional model",
+        "the post heads (how-to comes from the instructional model for every row)",
     ),
 ) -> None:
     """Add sentiment, complaint, how-to (and taxonomy category) predictions to every row of INPUT."""
@@ -106,7 +106,7 @@ def evaluate(
         False,
         "--posts",
         help="the rows are forum posts or videos (title, a line break, body): sentiment and complaint by "
-        "the post heads, how-to by the instructional model",
+        "the post heads (how-to comes from the instructional model for every row)",
     ),
 ) -> None:
     """Score a task's predictions against the labels in DATA; print a table and write JSON."""
