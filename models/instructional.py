@@ -1,28 +1,30 @@
-"""Which posts and videos are instructional content, for the how-to leaderboard and the draft outlines.
+"""Which texts are instructional content: how-to scores for posts, videos and `ugcminer classify`.
 
 The how-to head learned from rule-labelled data (r/howto and r/lifehacks posts against other
 subreddits' posts with how-to words left out), and the title rule (`models.howto.structure_parts`)
 trusts words such as "fix", "guide" or "how to". On 518 posts and videos of the 24-subreddit dump and
-the YouTube set, labelled by hand (`models/labelled/instructional_posts.csv`, see its guidelines), the
-two together (head >= 0.5 or a how-to title) were right about 60 % of the time: "[REQUEST] how to keep
-mosquitos away?", "Dear Facebook: please learn how to design Android apps", "Hitchhiker's Guide
-reference found in FCC filing", a photo of a DIY key organiser. On the demo, such items reached the
-leaderboard and the draft outlines of "what to do next".
+the YouTube set, labelled by two AI annotators (`models/labelled/instructional_posts.csv`, see its
+guidelines), the head alone was right 63 % of the time (recall 64 %) and head-or-title 60 % (recall
+83 %): "[REQUEST] how to keep mosquitos away?", "Dear Facebook: please learn how to design Android
+apps", "Hitchhiker's Guide reference found in FCC filing", a photo of a DIY key organiser. On the demo,
+such items reached the leaderboard and the draft outlines of "what to do next".
 
-This model scores posts and videos instead (`models.post_heads.POST_KINDS`; comments keep the how-to
-head and the rule): a logistic regression on what the analyzer already has, the shared embedding, the
-how-to head's logit and the item's form (`models.howto.form_features`), so no second encoder pass. The
-analyzer applies it to the rows it reads as posts (`Analyzer.predict(posts=...)`, `ugcminer classify
---posts`), so the stored how-to score of a post or video is this model's probability, and the how-to
-ranking decides by it alone (`models.howto.rank_howto(judged=...)`). Fitted on all 518
-rows, each weighted back to its sampling stratum's share of the candidates; repeated stratified k-fold
-gives the out-of-fold precision and recall recorded in ``instructional.json``.
+This model reads what the analyzer already has, the shared embedding, the how-to head's logit and the
+text's form (`models.howto.form_features`; a text's first line is its title, the rest its body), so
+no second encoder pass: a logistic regression fitted on all 518 rows, each weighted back to its
+sampling stratum's share of the candidates. Repeated stratified k-fold gives out-of-fold precision and
+recall per threshold; the shipped operating point is the highest threshold keeping recall >= 0.7
+(`InstructionalPolicy`; 0.60: P 0.85 / R 0.70), moved onto the how-to head's threshold by a bias
+shift. The analyzer gives its probability as the how-to score of the rows in `howto_form` (posts and
+videos in the analyze flow, where comments keep the head and the rule; every row of `ugcminer
+classify`/`evaluate`), its version carries the model's digest (`VERSION_TAG`), and the how-to ranking
+judges those posts and videos by the stored score and flag alone (`models.howto.rank_howto(judged=...)`).
 
 Files (no pickles): ``instructional.safetensors`` (``instructional.weight`` (1, dim + 5),
-``instructional.bias``) and ``instructional.json`` (threshold, encoder version, training data, scores).
-It reads the shipped encoder and how-to head; when either changes (``ugcminer train``), the model is
-refused (a warning; the how-to head scores posts too) until it is fitted again: ``python -m models.instructional``
-(about 10 s on this CPU; byte-identical on a re-run).
+``instructional.bias``) and ``instructional.json`` (threshold, encoder version, how-to head digest,
+training data, scores). When ``ugcminer train`` changes the encoder or the how-to head, the model is
+refused (a warning; the how-to head scores every row) until it is fitted again: ``python -m
+models.instructional`` (about 10 s on this CPU; repeatable on one machine).
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ def instructional_for(
     if found != (model.encoder_version, model.howto_digest):
         log.warning(
             "%s: the instructional model was fitted for encoder %s and how-to head %s, not %s and %s: "
-            "posts and videos get the how-to head's score; rerun `python -m models.instructional`",
+            "every row gets the how-to head's score; rerun `python -m models.instructional`",
             folder, model.encoder_version, model.howto_digest, *found,
         )  # fmt: skip
         return None
