@@ -244,6 +244,17 @@ def fit_logistic(
     return LinearHead(task, model.coef_.astype(np.float32), model.intercept_.astype(np.float32), kind, labels)
 
 
+def balanced_logistic(x: np.ndarray, y: np.ndarray, c: float, sample_weight: np.ndarray | None = None) -> Any:
+    """A class-balanced scikit-learn logistic regression fitted on `x`, `y` (rows weighted by
+    `sample_weight` when given): the post heads and the instructional model.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(
+        x, y, sample_weight=sample_weight
+    )
+
+
 def macro_f1_by_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Binary macro-F1 at every distinct threshold ``t`` (positive when ``score >= t``), vectorised.
 

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from models.encoder import WEIGHTS_DIR
-from models.heads import LinearHead, head_digest, read_head_files, save_heads
+from models.heads import LinearHead, balanced_logistic, head_digest, read_head_files, save_heads
 from models.howto import form_features
 
 FILES = ("instructional.safetensors", "instructional.json")
@@ -185,23 +185,13 @@ def load_labelled(path: Path = LABELLED) -> Labelled:
 
 
 def weighted_scores(pred: np.ndarray, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
-    """Precision, recall and F1 of `pred`, each row counted with its weight."""
-    tp = float((w * (pred & (y == 1))).sum())
-    fp = float((w * (pred & (y == 0))).sum())
-    fn = float((w * (~pred & (y == 1))).sum())
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-    }
+    """Precision, recall and F1 of `pred` on the positive class, each row counted with its weight."""
+    from sklearn.metrics import precision_recall_fscore_support
 
-
-def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y, sample_weight=w)
+    p, r, f1, _ = precision_recall_fscore_support(
+        y, np.asarray(pred, dtype=int), average="binary", sample_weight=w, zero_division=0
+    )
+    return {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f1), 4)}
 
 
 def fit_instructional(
@@ -217,13 +207,15 @@ def fit_instructional(
     for repeat in range(policy.repeats):
         folds = StratifiedKFold(policy.folds, shuffle=True, random_state=policy.seed + repeat)
         for train, test in folds.split(x, y):
-            oof[test] += _logistic(x[train], y[train], w[train], policy.c).predict_proba(x[test])[:, 1]
+            oof[test] += balanced_logistic(x[train], y[train], policy.c, w[train]).predict_proba(x[test])[
+                :, 1
+            ]
     oof /= policy.repeats
     by_threshold = {t: weighted_scores(oof >= t, y, w) for t in policy.grid}
     chosen = max(
         [t for t, r in by_threshold.items() if r["recall"] >= policy.min_recall] or [min(policy.grid)]
     )
-    model = _logistic(x, y, w, policy.c)
+    model = balanced_logistic(x, y, policy.c, w)
     shift = float(np.log(align_to / (1 - align_to)) - np.log(chosen / (1 - chosen)))
     head = LinearHead(
         TASK, model.coef_.astype(np.float32), (model.intercept_ + shift).astype(np.float32), "sigmoid",

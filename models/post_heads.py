@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from models.data import SENTIMENT_LABELS
-from models.heads import LinearHead, head_digest, read_head_files, save_heads
+from models.heads import LinearHead, balanced_logistic, head_digest, read_head_files, save_heads
 from ugcminer.errors import ModelError
 
 POST_HEADS_FILE = "post_heads.safetensors"
@@ -188,7 +188,7 @@ def _fit_complaint(
         folds = StratifiedKFold(policy.folds, shuffle=True, random_state=repeat).split(x, y * 2 + flagged)
         oof, fold_of = np.zeros(len(y)), np.zeros(len(y), dtype=int)
         for k, (train, test) in enumerate(folds):
-            oof[test] = _logistic(x[train], y[train], policy.c).decision_function(x[test])
+            oof[test] = balanced_logistic(x[train], y[train], policy.c).decision_function(x[test])
             fold_of[test] = k
         pred = np.zeros(len(y), dtype=int)
         for k in range(policy.folds):
@@ -197,7 +197,7 @@ def _fit_complaint(
         preds.append(pred)
         thresholds.append(_best_threshold(oof, y, weights))
     logit_threshold = float(np.median(thresholds))
-    model = _logistic(x, y, policy.c)
+    model = balanced_logistic(x, y, policy.c)
     shift = float(np.log(main_threshold / (1 - main_threshold))) - logit_threshold
     head = LinearHead(
         "complaint",
@@ -231,11 +231,11 @@ def _fit_sentiment(
     for repeat in range(policy.repeats):
         oof = np.zeros(len(y), dtype=int)
         for train, test in StratifiedKFold(policy.folds, shuffle=True, random_state=repeat).split(x, y):
-            oof[test] = _logistic(x[train], y[train], policy.c).predict(x[test])
+            oof[test] = balanced_logistic(x[train], y[train], policy.c).predict(x[test])
         scores = classification_scores(y, oof, SENTIMENT_LABELS)
         recalls.append(scores["macro_recall"])
         confusion += np.asarray(scores["confusion"], dtype=float)
-    model = _logistic(x, y, policy.c)
+    model = balanced_logistic(x, y, policy.c)
     head = LinearHead(
         "sentiment",
         model.coef_.astype(np.float32),
@@ -245,12 +245,6 @@ def _fit_sentiment(
     )
     report = {"rows": int(len(y)), "out_of_fold": {"macro_recall": round(float(np.mean(recalls)), 4)}}
     return head, report, confusion / policy.repeats
-
-
-def _logistic(x: np.ndarray, y: np.ndarray, c: float) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y)
 
 
 def _best_threshold(scores: np.ndarray, y: np.ndarray, weights: np.ndarray) -> float:

@@ -14,6 +14,11 @@ from ugcminer.errors import ModelError
 if TYPE_CHECKING:
     from models.classify import ClassifyResult
 
+POSTS_HELP = (
+    "the rows are forum posts or videos (title, a line break, body): sentiment and complaint by the post "
+    "heads (how-to comes from the instructional model for every row)"
+)
+
 
 def models_config(config: Path | None) -> ModelsConfig:
     """The `models` section of `config`, else of ./ugcminer.yaml when present, else the defaults."""
@@ -56,8 +61,7 @@ def classify(
     posts: bool = typer.Option(
         False,
         "--posts",
-        help="the rows are forum posts or videos (title, a line break, body): sentiment and complaint by "
-        "the post heads (how-to comes from the instructional model for every row)",
+        help=POSTS_HELP,
     ),
 ) -> None:
     """Add sentiment, complaint, how-to (and taxonomy category) predictions to every row of INPUT."""
@@ -105,8 +109,7 @@ def evaluate(
     posts: bool = typer.Option(
         False,
         "--posts",
-        help="the rows are forum posts or videos (title, a line break, body): sentiment and complaint by "
-        "the post heads (how-to comes from the instructional model for every row)",
+        help=POSTS_HELP,
     ),
 ) -> None:
     """Score a task's predictions against the labels in DATA; print a table and write JSON."""
