@@ -7,24 +7,25 @@ the YouTube set, labelled by two AI annotators (`models/labelled/instructional_p
 guidelines), the head alone was right 63 % of the time (recall 64 %) and head-or-title 60 % (recall
 83 %): "[REQUEST] how to keep mosquitos away?", "Dear Facebook: please learn how to design Android
 apps", "Hitchhiker's Guide reference found in FCC filing", a photo of a DIY key organiser. On the demo,
-such items reached the leaderboard and the draft outlines of "what to do next".
+such items reached the leaderboard and the draft outlines of "what to do next". A second draw of 400
+(`instructional_posts_2.csv`) first served as a held-out test and now also trains the model (918 rows).
 
 This model reads what the analyzer already has, the shared embedding, the how-to head's logit and the
 text's form (`models.howto.form_features`; a text's first line is its title, the rest its body), so
-no second encoder pass: a logistic regression fitted on all 518 rows, each weighted back to its
-sampling stratum's share of the candidates. Repeated stratified k-fold gives out-of-fold precision and
+no second encoder pass: a logistic regression fitted on all 918 rows, each weighted back to its
+sampling stratum's share of the candidates its draw sampled. Repeated stratified k-fold gives out-of-fold precision and
 recall per threshold; the shipped operating point is the highest threshold keeping recall >= 0.7
-(`InstructionalPolicy`; 0.60: P 0.85 / R 0.70), moved onto the how-to head's threshold by a bias
+(`InstructionalPolicy`; 0.65: P 0.87 / R 0.73), moved onto the how-to head's threshold by a bias
 shift. The analyzer gives its probability as the how-to score of the rows in `howto_form` (posts and
 videos in the analyze flow, where comments keep the head and the rule; every row of `ugcminer
 classify`/`evaluate`), its version carries the model's digest (`VERSION_TAG`), and the how-to ranking
 judges those posts and videos by the stored score and flag alone (`models.howto.rank_howto(judged=...)`).
 
-Files (no pickles): ``instructional.safetensors`` (``instructional.weight`` (1, dim + 5),
+Files (no pickles): ``instructional.safetensors`` (``instructional.weight`` (1, dim + 7),
 ``instructional.bias``) and ``instructional.json`` (threshold, encoder version, how-to head digest,
-training data, scores). When ``ugcminer train`` changes the encoder or the how-to head, the model is
-refused (a warning; the how-to head scores every row) until it is fitted again: ``python -m
-models.instructional`` (about 10 s on this CPU; repeatable on one machine).
+training data, scores). ``ugcminer train`` refits it for the encoder and how-to head it writes; a model
+fitted for other weights is refused (a warning; the how-to head scores every row) until it is fitted
+again: ``python -m models.instructional`` (about 15 s on this CPU; repeatable on one machine).
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ from models.heads import LinearHead, balanced_logistic, head_digest, read_head_f
 from models.howto import form_features
 
 FILES = ("instructional.safetensors", "instructional.json")
-LABELLED = Path(__file__).resolve().parent / "labelled" / "instructional_posts.csv"
+LABELLED = tuple(
+    Path(__file__).resolve().parent / "labelled" / name
+    for name in ("instructional_posts.csv", "instructional_posts_2.csv")
+)  # two draws from the candidates (see models/README.md); each row is weighted within its own draw
 TASK = "instructional"
 PROBABILITY_FLOOR = 1e-4
 VERSION_TAG = "+instructional="  # in the analyzer's version when posts' how-to scores come from this model
@@ -57,10 +61,10 @@ log = logging.getLogger(__name__)
 class InstructionalPolicy:
     """How the model is fitted (recorded in instructional.json)."""
 
-    c: float = 1.0  # logistic regression inverse regularisation (CV on the 518 rows: 0.3-10 within 0.02 F1)
+    c: float = 1.0  # logistic regression inverse regularisation (CV on 518 rows: 0.3-10 within 0.02 F1)
     # the operating point, shaped like the how-to target (precision first at recall >= 0.7): the highest
-    # threshold on this grid whose out-of-fold recall stays >= min_recall (0.60: P 0.85, R 0.70; at the
-    # class-balanced 0.5: P 0.83, R 0.80); the bias is then shifted so that it sits on the how-to head's
+    # threshold on this grid whose out-of-fold recall stays >= min_recall (0.65: P 0.87, R 0.73; at the
+    # class-balanced 0.5: P 0.81, R 0.80); the bias is then shifted so that it sits on the how-to head's
     # threshold, and one threshold (``models.howto``'s) serves both
     min_recall: float = 0.7
     grid: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
@@ -172,16 +176,21 @@ class Labelled:
         return [f"{m.title}\n{m.text}" if m.text else m.title for m in self.items]
 
 
-def load_labelled(path: Path = LABELLED) -> Labelled:
-    """Read the labelled CSV (columns title, body, instructional, stratum, stratum_size)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    drawn = Counter(r["stratum"] for r in rows)
-    return Labelled(
-        items=[SimpleNamespace(title=r["title"], text=r["body"], extra={}) for r in rows],
-        label=np.array([r["instructional"] == "true" for r in rows], dtype=int),
-        weight=np.array([int(r["stratum_size"]) / drawn[r["stratum"]] for r in rows], dtype=np.float64),
-    )
+def load_labelled(paths: Path | Sequence[Path] = LABELLED) -> Labelled:
+    """Read the labelled CSVs (columns title, body, instructional, stratum, stratum_size); each row is
+    weighted by its stratum's size over the rows its file drew from that stratum.
+    """
+    items: list[Any] = []
+    labels: list[int] = []
+    weights: list[float] = []
+    for path in [paths] if isinstance(paths, Path) else paths:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        drawn = Counter(r["stratum"] for r in rows)
+        items += [SimpleNamespace(title=r["title"], text=r["body"], extra={}) for r in rows]
+        labels += [int(r["instructional"] == "true") for r in rows]
+        weights += [int(r["stratum_size"]) / drawn[r["stratum"]] for r in rows]
+    return Labelled(items, np.array(labels, dtype=int), np.array(weights, dtype=np.float64))
 
 
 def weighted_scores(pred: np.ndarray, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
@@ -241,27 +250,67 @@ def baseline_scores(data: Labelled, head: np.ndarray) -> dict[str, float]:
     return weighted_scores(pred, data.label, data.weight)
 
 
-def fit_and_save(out: Path, *, threads: int | None = None, labelled: Path = LABELLED) -> dict[str, Any]:
-    """Embed the labelled rows with the shipped analyzer, fit, and write the two files to `out`."""
+def fit_and_save(
+    out: Path,
+    *,
+    threads: int | None = None,
+    labelled: Path | Sequence[Path] = LABELLED,
+    weights: Path | None = None,
+    encoder: Any = None,
+    test: Path | None = None,
+) -> dict[str, Any]:
+    """Embed the labelled rows as the analyzer does, fit, and write the two files to `out`. The encoder
+    and how-to head are the shipped ones, or those in `weights` (``ugcminer train`` passes the folder it
+    just wrote, and `encoder`, the adapted encoder it trained, reading 128 tokens as the analyzer does).
+    With `test` (a labelled CSV kept out of `labelled`), the report also scores the fitted model, the
+    how-to head and the rule there.
+    """
     import torch
 
-    from models.analyzer import load_analyzer
+    from models.encoder import load_encoder
+    from models.heads import load_heads
+    from ugcminer.config import EncoderConfig
 
     if threads:
         torch.set_num_threads(threads)
     data = load_labelled(labelled)
-    analyzer = load_analyzer()
-    pred = analyzer.predict(data.texts)
-    x = features(pred.embeddings, pred.howto, data.items)
-    head, report = fit_instructional(x, data, align_to=analyzer.thresholds()["howto"])
+    folder = weights or WEIGHTS_DIR
+    if encoder is None:  # the analyzer's: the packaged model with the adapter in `folder`, 128 tokens
+        adapter = folder / "encoder_adapter.safetensors"
+        chosen = "builtin" if weights is None else str(adapter) if adapter.exists() else "none"
+        encoder = load_encoder(EncoderConfig(adapter=chosen))
+    heads = load_heads(folder)
+
+    def read(rows: Labelled) -> tuple[np.ndarray, np.ndarray]:  # features and the how-to head's own score
+        embeddings = encoder.encode(rows.texts)
+        howto = heads.predict_proba("howto", embeddings, rows.texts)
+        return features(embeddings, howto, rows.items), howto
+
+    x, howto = read(data)
+    head, report = fit_instructional(x, data, align_to=float(heads["howto"].threshold or 0.5))
+    if test is not None:
+        held_out = load_labelled(test)
+        x_test, howto_test = read(held_out)
+        report["test"] = {
+            "data": test.name,
+            "model": weighted_scores(
+                head.predict_proba(x_test) >= head.threshold, held_out.label, held_out.weight
+            ),
+            "howto_head": weighted_scores(
+                howto_test >= heads["howto"].threshold, held_out.label, held_out.weight
+            ),
+            "rule_before": baseline_scores(held_out, howto_test),
+        }
     meta = {
         "command": "python -m models.instructional",
-        "encoder_version": analyzer.encoder.weights_version,
-        "howto_digest": analyzer.heads.digest("howto"),
-        "features": "embedding, how-to head logit / 4, how-to title, title asks, >= 2 listed steps, no body",
-        "training_data": f"{labelled.name}: {report['rows']} labelled posts and videos, "
-        f"{report['positives']} instructional (models/labelled/GUIDELINES_instructional.md)",
-        "report": {**report, "rule_before": baseline_scores(data, pred.howto)},
+        "encoder_version": encoder.weights_version,
+        "howto_digest": heads.digest("howto"),
+        "features": "embedding, how-to head logit / 4, how-to title, title asks, >= 2 listed steps, no body, "
+        "tip words in the title, body asks",
+        "training_data": f"{', '.join(p.name for p in ([labelled] if isinstance(labelled, Path) else labelled))}: "
+        f"{report['rows']} labelled posts and videos, {report['positives']} instructional "
+        "(models/labelled/GUIDELINES_instructional.md)",
+        "report": {**report, "rule_before": baseline_scores(data, howto)},
     }
     save_heads(out, {TASK: head}, meta, files=FILES)
     return meta
@@ -272,10 +321,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="folder for the two files")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--labelled", type=Path, action="append", help="labelled CSV to fit on (repeat; default: both draws)"
+    )
+    parser.add_argument("--test", type=Path, default=None, help="labelled CSV to score the fitted model on")
     args = parser.parse_args(argv)
-    meta = fit_and_save(args.out, threads=args.threads)
+    meta = fit_and_save(args.out, threads=args.threads, labelled=args.labelled or LABELLED, test=args.test)
     report = meta["report"]
     print(f"out-of-fold: {report['out_of_fold']}; the rule before: {report['rule_before']}")
+    if "test" in report:
+        print(f"held out ({args.test}): {report['test']}")
 
 
 if __name__ == "__main__":

@@ -218,4 +218,6 @@ def test_title_asks__requests_in_any_form_ask_and_a_guide_quoting_a_question_doe
     ):
         assert not title_asks(offer), offer
     guide = _m("g", "post", title="Guide to getting rid of your land line", text="1. Port\n2. Cancel")
-    assert form_features(guide) == [1.0, 0.0, 1.0, 0.0]
+    assert form_features(guide) == [1.0, 0.0, 1.0, 0.0, 0.0, 0.0]
+    til = _m("t", "post", title="TIL you can pin tabs in Chrome", text="Has anyone else tried it?")
+    assert form_features(til)[4:] == [1.0, 1.0]  # tip words; the body asks

@@ -38,18 +38,23 @@ def analyzer() -> Analyzer:
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-def test_instructional__labelled_file_is_complete_and_double_annotated():
-    with LABELLED.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert len(rows) == 518 and len({r["id"] for r in rows}) == 518
-    assert all(r["title"].strip() and r["instructional"] in ("true", "false") for r in rows)
-    agreed = [r for r in rows if r["instructional_a"] == r["instructional_b"]]
-    assert all(r["instructional"] == r["instructional_a"] for r in agreed)
-    assert len(agreed) >= 500  # 509 of 518: the 9 others were settled by a third reading
-    data = load_labelled()
-    assert data.label.sum() == sum(r["instructional"] == "true" for r in rows)
-    # each stratum weighs what it stands for among the candidates: 2,012 posts and videos
-    assert round(data.weight.sum()) == 2012
+def test_instructional__labelled_files_are_complete_and_double_annotated():
+    ids: set[str] = set()
+    for path, size, agreeing, candidates in ((LABELLED[0], 518, 500, 2012), (LABELLED[1], 400, 399, 1856)):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == size and len({r["id"] for r in rows}) == size
+        assert all(r["title"].strip() and r["instructional"] in ("true", "false") for r in rows)
+        agreed = [r for r in rows if r["instructional_a"] == r["instructional_b"]]
+        assert all(r["instructional"] == r["instructional_a"] for r in agreed)
+        assert len(agreed) >= agreeing  # 509 of 518, 399 of 400: the others settled by a third reading
+        data = load_labelled(path)
+        assert data.label.sum() == sum(r["instructional"] == "true" for r in rows)
+        # each stratum weighs what it stands for among the candidates its draw sampled
+        assert round(data.weight.sum()) == candidates
+        assert not ids & {r["id"] for r in rows}  # the second draw left out what the first labelled
+        ids |= {r["id"] for r in rows}
+    assert len(load_labelled().label) == 918
 
 
 def test_instructional__features_are_the_embedding_the_head_logit_and_the_form():
@@ -60,10 +65,10 @@ def test_instructional__features_are_the_embedding_the_head_logit_and_the_form()
         SimpleNamespace(title="[REQUEST] how to keep mosquitos away?", text="", extra={}),
     ]
     x = features(np.ones((2, 4), dtype=np.float32), [0.5, 0.9], items)
-    assert x.shape == (2, 4 + 1 + 4)
+    assert x.shape == (2, 4 + 1 + 6)
     assert x[0, 4] == pytest.approx(0.0) and x[1, 4] > 0  # logit / 4 of 0.5 and 0.9
-    assert x[0, 5:].tolist() == [1.0, 0.0, 1.0, 0.0]  # how-to title, listed steps
-    assert x[1, 5:].tolist() == [0.0, 1.0, 0.0, 1.0]  # a request with no body
+    assert x[0, 5:].tolist() == [1.0, 0.0, 1.0, 0.0, 0.0, 0.0]  # how-to title, listed steps
+    assert x[1, 5:].tolist() == [0.0, 1.0, 0.0, 1.0, 0.0, 0.0]  # a request with no body
 
 
 def test_instructional__fit_learns_what_the_form_misleads_on():
@@ -82,7 +87,7 @@ def test_instructional__fit_learns_what_the_form_misleads_on():
     assert report["out_of_fold"]["precision"] > 0.9 and report["out_of_fold"]["recall"] >= 0.7
     chosen = report["chosen_threshold"]  # the highest grid threshold keeping recall >= 0.7
     assert all(r["recall"] < 0.7 for t, r in report["out_of_fold_by_threshold"].items() if float(t) > chosen)
-    assert head.weight.shape == (1, 6 + 5) and head.threshold == 0.3
+    assert head.weight.shape == (1, 6 + 1 + 6) and head.threshold == 0.3
     # the bias shift puts the chosen operating point on the aligned threshold
     unshifted = 1 / (
         1 + np.exp(-(x @ head.weight[0] + head.bias[0] - np.log(0.3 / 0.7) + np.log(chosen / (1 - chosen))))
@@ -155,13 +160,13 @@ def test_instructional__refit_reproduces_the_shipped_files_and_beats_the_rule(tm
     # another CPU's float rounding in the encoder moves fitted weights by about 0.01 (see test_post_heads)
     assert np.allclose(fresh.head.weight, shipped.head.weight, atol=0.03)
     report = meta["report"]
-    # recall at 0.6 is 0.702, at the 0.7 floor: another machine may pick the next grid point down
-    assert report["chosen_threshold"] in (0.55, 0.6)
+    # recall at 0.65 is 0.729, at 0.7 0.695: another machine may pick a neighbouring grid point
+    assert report["chosen_threshold"] in (0.6, 0.65, 0.7)
     if report["chosen_threshold"] == shipped.meta["report"]["chosen_threshold"]:
         assert np.allclose(fresh.head.bias, shipped.head.bias, atol=0.03)
     model, rule = report["out_of_fold"], report["rule_before"]
-    assert model["precision"] >= rule["precision"] + 0.2  # 0.85 against 0.61
-    assert model["recall"] >= 0.7  # 0.70 (the rule's: 0.83)
+    assert model["precision"] >= rule["precision"] + 0.2  # 0.87 against 0.62
+    assert model["recall"] >= 0.7  # 0.73 (the rule's: 0.83)
 
 
 def test_classify__every_row_gets_its_howto_score_from_the_instructional_model(analyzer):

@@ -95,9 +95,11 @@ def _cli_train_heads(task: str, limit: int, out) -> dict:
 
 @pytest.mark.slow
 def test_cli_train__heads_mode_writes_weights_with_metrics(tmp_path):
-    (tmp_path / "post_heads.json").write_text("{}")  # stale: fitted on a sentiment head now replaced
+    for stale in ("post_heads.json", "instructional.json"):  # fitted on heads now replaced
+        (tmp_path / stale).write_text("{}")
     meta = _cli_train_heads("complaint", 40, tmp_path)
     assert not (tmp_path / "post_heads.json").exists()  # no sentiment head to fit post heads on
+    assert not (tmp_path / "instructional.json").exists()  # no how-to head to fit the model on
     assert set(meta["heads"]) == {"complaint"} and meta["encoder_adapter"] is None
     assert meta["heads"]["complaint"]["metrics"]["n"] == 40
     assert (tmp_path / "heads.safetensors").exists() and not (
@@ -130,3 +132,19 @@ def test_cli_train__sentiment_and_complaint_heads_come_with_post_heads_fitted_on
     post = load_post_heads(tmp_path, headset.digest("sentiment"))  # fitted on the new sentiment head
     assert post is not None and post.meta["report"]["complaint"]["rows"] == 600
     assert post.heads["complaint"].threshold == pytest.approx(headset["complaint"].threshold)
+
+
+@pytest.mark.slow
+def test_cli_train__a_howto_head_comes_with_an_instructional_model_fitted_on_it(tmp_path):
+    from models.encoder import load_encoder
+    from models.instructional import instructional_for
+    from ugcminer.config import EncoderConfig, ModelsConfig
+
+    meta = _cli_train_heads("howto", 60, tmp_path)
+    assert set(meta["heads"]) == {"howto"}
+    encoder = load_encoder(EncoderConfig(adapter="none"))  # heads mode: the frozen packaged model
+    model = instructional_for(ModelsConfig(), encoder, load_heads(tmp_path), tmp_path)
+    assert model is not None  # fitted for this encoder and the new how-to head, so not refused
+    assert model.meta["report"]["rows"] == 918 and model.head.threshold == pytest.approx(
+        load_heads(tmp_path)["howto"].threshold
+    )
