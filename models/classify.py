@@ -86,12 +86,14 @@ def sentiment_shares_line(result: ClassifyResult, calibration: ShareCalibration 
     )
 
 
-def text_of(row: Row, column: str) -> str | None:
-    """The row's text, or None when it is missing, not a string or only whitespace."""
-    value = row.get(column)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return safe_text(value)
+def text_of(row: Row, column: str, title_column: str | None = None) -> str | None:
+    """The row's text, or None when it is missing, not a string or only whitespace. With `title_column`,
+    a post's title and body as the analyzer reads a post (``Mention.full_text``: the title, a line
+    break, the body); either alone when the other is missing.
+    """
+    parts = [row.get(title_column) if title_column else None, row.get(column)]
+    kept = [p.strip() for p in parts if isinstance(p, str) and p.strip()]
+    return safe_text("\n".join(kept)) if kept else None
 
 
 def classify_rows(
@@ -105,6 +107,7 @@ def classify_rows(
     progress: bool = False,
     cache: EmbeddingCache | None = None,
     posts: bool = False,
+    title_column: str | None = None,
 ) -> ClassifyResult:
     """Classify `rows` with the analyzer's heads (when given) and the taxonomy (when given).
 
@@ -112,14 +115,15 @@ def classify_rows(
     `cache`, texts embedded before by the same encoder version are not encoded again. With `posts`, the
     rows are forum posts (title and body): sentiment and complaint come from the post heads. How-to comes
     from the instructional model for every row (``models.instructional``; the how-to head where that
-    model is off), reading a text's first line as its title.
+    model is off), reading a text's first line as its title; `title_column` names a column of titles
+    to put before each text (a post's title and body, as the analyze flow reads posts).
     """
     if analyzer is None and encoder is None:
         raise ValueError("classify_rows needs an analyzer or an encoder")
     encoder = analyzer.encoder if analyzer is not None else encoder
     fields = (HEAD_FIELDS if analyzer is not None else ()) + (TAXONOMY_FIELDS if taxonomy else ())
     started = time.perf_counter()
-    texts = [text_of(row, text_column) for row in rows]
+    texts = [text_of(row, text_column, title_column) for row in rows]
     valid = [i for i, text in enumerate(texts) if text is not None]
     predictions: dict[int, Row] = {}
     with _Progress(len(valid), enabled=progress and len(valid) > chunk_size) as bar:

@@ -42,6 +42,13 @@ def test_text_of__only_non_blank_strings() -> None:
     assert text_of({"body": "x"}, "body") == "x"
 
 
+def test_text_of__a_title_column_puts_the_title_first_as_the_analyzer_reads_posts() -> None:
+    assert text_of({"title": " How to X ", "body": "1. a\n2. b"}, "body", "title") == "How to X\n1. a\n2. b"
+    assert text_of({"title": "Link post", "body": ""}, "body", "title") == "Link post"
+    assert text_of({"title": None, "body": "a comment"}, "body", "title") == "a comment"
+    assert text_of({"title": " ", "body": None}, "body", "title") is None
+
+
 def test_classify_result__summary_counts_and_rate() -> None:
     result = ClassifyResult(rows=[], predictions=[], total=10, skipped=2, seconds=2.0)
     assert (result.classified, result.rate) == (8, 4.0)
@@ -53,6 +60,33 @@ def test_classify_result__summary_counts_and_rate() -> None:
 def test_classify_rows__needs_a_model() -> None:
     with pytest.raises(ValueError, match="needs an analyzer or an encoder"):
         classify_rows([{"text": "x"}])
+
+
+def test_classify_cli__missing_title_column_names_the_option() -> None:
+    result = CliRunner().invoke(app, ["classify", str(SENTIMENT), "--title-column", "title"])
+    assert isinstance(result.exception, ModelError)
+    assert str(result.exception).endswith("choose one with --title-column")
+
+
+@pytest.mark.slow
+def test_classify_cli__title_column_reads_posts_as_the_analyze_flow_does(analyzer, tmp_path: Path) -> None:  # noqa: ANN001
+    posts = [
+        {"title": "How to make a log stove", "body": "Cut the can, punch holes along the rim, stack the wood."},
+        {"title": "[REQUEST] how to keep mosquitos away?", "body": "Any ideas? They eat me alive."},
+        {"title": "Dear Facebook: please learn how to design Android apps that don't suck", "body": ""},
+    ]
+    source = tmp_path / "posts.jsonl"
+    source.write_text("".join(json.dumps(p) + "\n" for p in posts), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["classify", str(source), "--text-column", "body", "--title-column", "title", "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["title"] for r in rows] == [p["title"] for p in posts]  # every input field, in order
+    joined = [f"{p['title']}\n{p['body']}".strip() for p in posts]
+    expected = analyzer.predict(joined, howto_form=[True] * 3).howto
+    assert [r["howto_score"] for r in rows] == pytest.approx(expected.tolist(), abs=1e-4)
+    assert [r["howto"] for r in rows] == [True, False, False]  # the guide, not the request or the rant
 
 
 def test_classify_cli__missing_column_names_columns_found() -> None:

@@ -52,6 +52,9 @@ def classify(
         None, "--taxonomy", help="taxonomy YAML: adds category, category_score"
     ),
     text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
+    title_column: str | None = typer.Option(
+        None, "--title-column", help="a column of titles (posts, videos): read as the title, then the text"
+    ),
     threshold: float | None = typer.Option(
         None, "--threshold", min=0.0, max=1.0, help="taxonomy: 'other' below this score (default: config)"
     ),
@@ -71,11 +74,19 @@ def classify(
 
     rows = read_rows(input_path)
     require_column(rows, text_column, input_path)
+    if title_column:
+        require_column(rows, title_column, input_path, "--title-column")
     cfg = models_config(config)
     analyzer = load_analyzer(cfg)
     classifier = _taxonomy(taxonomy, cfg, threshold)
     result = classify_rows(
-        rows, analyzer=analyzer, taxonomy=classifier, text_column=text_column, progress=True, posts=posts
+        rows,
+        analyzer=analyzer,
+        taxonomy=classifier,
+        text_column=text_column,
+        progress=True,
+        posts=posts,
+        title_column=title_column,
     )  # type: ignore[arg-type]
     out = output or default_output_path(input_path)
     write_rows(out, result.rows)
@@ -90,6 +101,9 @@ def evaluate(
     task: str = typer.Option(..., "--task", help="sentiment, complaint, howto or taxonomy"),
     data: Path = typer.Option(..., "--data", help="a labelled .csv, .tsv, .jsonl or .json (array) file"),
     text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
+    title_column: str | None = typer.Option(
+        None, "--title-column", help="a column of titles (posts, videos): read as the title, then the text"
+    ),
     label_column: str | None = typer.Option(None, "--label-column", help="default: label, then category"),
     threshold: float | None = typer.Option(
         None, "--threshold", min=0.0, max=1.0, help="taxonomy: 'other' below this score (default: config)"
@@ -129,11 +143,13 @@ def evaluate(
         raise ModelError("--task taxonomy needs --taxonomy FILE (a taxonomy YAML)")
     rows = read_rows(data)
     require_column(rows, text_column, data)
+    if title_column:
+        require_column(rows, title_column, data, "--title-column")
     label = find_label_column(columns_of(rows), label_column, data)
     cfg = models_config(config)
     if threshold is not None:
         cfg = cfg.model_copy(update={"taxonomy_threshold": threshold})
-    result, models_version = _classify_for(task, rows, text_column, taxonomy, cfg, cache, posts)
+    result, models_version = _classify_for(task, rows, text_column, taxonomy, cfg, cache, posts, title_column)
     report = evaluate_classified(task, rows, result.predictions, label)
     out = output or data.with_name(f"{data.stem}.{task}.metrics.json")
     extra = {"data": str(data), "label_column": label, "models": models_version, "posts": posts}
@@ -166,6 +182,7 @@ def _classify_for(
     cfg: ModelsConfig,
     cache_path: Path | None,
     posts: bool = False,
+    title_column: str | None = None,
 ) -> tuple[ClassifyResult, str]:
     """Run the models `task` needs (the encoder alone for taxonomy, the analyzer otherwise); their version."""
     from models.classify import EmbeddingCache, classify_rows
@@ -191,5 +208,6 @@ def _classify_for(
         progress=True,
         cache=cache,
         posts=posts,
+        title_column=title_column,
     )  # type: ignore[arg-type]
     return result, version
