@@ -273,7 +273,8 @@ def fit_and_save(
 
     if threads:
         torch.set_num_threads(threads)
-    data = load_labelled(labelled)
+    paths = [labelled] if isinstance(labelled, Path) else list(labelled)
+    data = load_labelled(paths)
     folder = weights or WEIGHTS_DIR
     if encoder is None:  # the analyzer's: the packaged model with the adapter in `folder`, 128 tokens
         adapter = folder / "encoder_adapter.safetensors"
@@ -307,9 +308,8 @@ def fit_and_save(
         "howto_digest": heads.digest("howto"),
         "features": "embedding, how-to head logit / 4, how-to title, title asks, >= 2 listed steps, no body, "
         "tip words in the title, body asks",
-        "training_data": f"{', '.join(p.name for p in ([labelled] if isinstance(labelled, Path) else labelled))}: "
-        f"{report['rows']} labelled posts and videos, {report['positives']} instructional "
-        "(models/labelled/GUIDELINES_instructional.md)",
+        "training_data": f"{', '.join(p.name for p in paths)}: {report['rows']} labelled posts and videos, "
+        f"{report['positives']} instructional (models/labelled/GUIDELINES_instructional.md)",
         "report": {**report, "rule_before": baseline_scores(data, howto)},
     }
     save_heads(out, {TASK: head}, meta, files=FILES)

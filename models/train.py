@@ -15,8 +15,8 @@ Modes (``--mode``; ``score`` measures the shipped weights):
 * ``post-heads``: keeps adapter, heads and views, fits the sentiment and complaint heads for forum posts
   on the labelled Reddit posts (``models.post_heads``) and adds them to the weights folder
   (:func:`add_post_heads`). The ``adapter``, ``heads`` and ``text-view`` modes refit them too (they read
-  the sentiment head and view), and the instructional model (``models.instructional``: it reads the
-  how-to head and the embedding).
+  the sentiment head and view); the ``adapter`` and ``heads`` modes also refit the instructional model
+  (``models.instructional``: it reads the how-to head and the embedding).
 
 Then, on the dev split: sentiment logit offsets maximising macro recall, complaint threshold maximising
 macro-F1, how-to threshold for precision >= 0.93; the sentiment head's n-gram text view is fitted on the
@@ -186,28 +186,36 @@ def _fits_post_heads(heads: dict[str, LinearHead]) -> bool:
 
 
 def _refresh_dependents(
-    out: Path, heads: dict[str, LinearHead], device: str, log: Any, encoder: Encoder | None = None
+    out: Path,
+    heads: dict[str, LinearHead],
+    device: str,
+    log: Any,
+    encoder: Encoder | None = None,
+    *,
+    instructional: bool = True,
 ) -> None:
     """Refit what reads the heads just written to `out`: the post heads (they read the sentiment head)
-    and the instructional model (it reads the how-to head); remove stale files of either when the heads
-    it needs are missing. `encoder` (default: the packaged model with the adapter in `out`) must read
-    texts as the analyzer does (its default 128 tokens).
+    and, with `instructional` (the encoder or how-to head changed), the instructional model (it reads
+    the how-to head); remove stale files of either when the heads it needs are missing. `encoder`
+    (default: the packaged model with the adapter in `out`) must read texts as the analyzer does (its
+    default 128 tokens).
     """
     from models.instructional import FILES as INSTRUCTIONAL_FILES
     from models.instructional import fit_and_save as fit_instructional
     from models.post_heads import POST_HEADS_FILE, POST_META_FILE
 
     stale = []
-    if _fits_post_heads(heads) or "howto" in heads:
+    instructional = instructional and "howto" in heads
+    if _fits_post_heads(heads) or instructional:
         encoder = encoder or _weights_encoder(out, device, EncoderConfig().max_length)
     if _fits_post_heads(heads):
         add_post_heads(weights=out, device=device, log=log, encoder=encoder)
     else:
         stale += [POST_HEADS_FILE, POST_META_FILE]
-    if "howto" in heads:
+    if instructional:
         report = fit_instructional(out, weights=out, encoder=encoder)["report"]
         log(json.dumps({"instructional": {k: report[k] for k in ("chosen_threshold", "out_of_fold")}}))
-    else:
+    elif "howto" not in heads:
         stale += list(INSTRUCTIONAL_FILES)
     for name in stale:
         (out / name).unlink(missing_ok=True)
@@ -250,7 +258,8 @@ def add_text_views(
     document = json.loads((weights / META_FILE).read_text(encoding="utf-8"))
     document["text_views"] = sorted(set(document.get("text_views", [])) | set(views))
     (weights / META_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    _refresh_dependents(weights, headset.heads, device, log)  # the post heads read the sentiment view
+    # the post heads read the sentiment view; the how-to head and the encoder are unchanged
+    _refresh_dependents(weights, headset.heads, device, log, instructional=False)
     result = {"scores": scores, "fusion": {t: v.fusion for t, v in views.items()}}
     result["seconds"] = round(time.time() - started, 1)
     log(json.dumps(result))
