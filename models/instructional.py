@@ -142,8 +142,9 @@ def instructional_for(
     if found != (model.encoder_version, model.howto_digest):
         log.warning(
             "%s: the instructional model was fitted for encoder %s and how-to head %s, not %s and %s: "
-            "every row gets the how-to head's score; rerun `python -m models.instructional`",
-            folder, model.encoder_version, model.howto_digest, *found,
+            "every row gets the how-to head's score; refit it with `ugcminer train --mode instructional "
+            "--out %s` (or `python -m models.instructional`)",
+            folder, model.encoder_version, model.howto_digest, *found, folder,
         )  # fmt: skip
         return None
     return model

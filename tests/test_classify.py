@@ -71,7 +71,10 @@ def test_classify_cli__missing_title_column_names_the_option() -> None:
 @pytest.mark.slow
 def test_classify_cli__title_column_reads_posts_as_the_analyze_flow_does(analyzer, tmp_path: Path) -> None:  # noqa: ANN001
     posts = [
-        {"title": "How to make a log stove", "body": "Cut the can, punch holes along the rim, stack the wood."},
+        {
+            "title": "How to make a log stove",
+            "body": "Cut the can, punch holes along the rim, stack the wood.",
+        },
         {"title": "[REQUEST] how to keep mosquitos away?", "body": "Any ideas? They eat me alive."},
         {"title": "Dear Facebook: please learn how to design Android apps that don't suck", "body": ""},
     ]

@@ -107,7 +107,7 @@ def test_instructional_for__only_for_the_encoder_and_howto_head_it_was_fitted_on
     assert instructional_for(hub, right, heads) is None
     with caplog.at_level(logging.WARNING, logger="models.instructional"):
         assert instructional_for(cfg, SimpleNamespace(weights_version="other@1234567890"), heads) is None
-    assert "rerun `python -m models.instructional`" in caplog.text
+    assert f"refit it with `ugcminer train --mode instructional --out {WEIGHTS_DIR}`" in caplog.text
     assert instructional_for(cfg, right, heads, tmp_path) is None  # no model files: the head scores posts
 
 
@@ -183,3 +183,26 @@ def test_classify__every_row_gets_its_howto_score_from_the_instructional_model(a
     assert [r["howto_score"] for r in result.rows] == pytest.approx(expected.howto.tolist(), abs=1e-4)
     assert [r["howto"] for r in result.rows] == [False, True, False]
     assert not np.allclose(expected.howto, analyzer.predict(texts).howto)  # not the head's scores
+
+
+@pytest.mark.slow
+def test_cli_train__instructional_mode_fits_the_model_for_the_weights_in_out(tmp_path: Path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from models.encoder import load_encoder
+    from ugcminer.cli import app
+
+    for name in ("heads.json", "heads.safetensors", "encoder_adapter.safetensors"):
+        shutil.copy(WEIGHTS_DIR / name, tmp_path / name)
+    for name in WEIGHTS_DIR.glob("*_text_view.*"):  # heads.json names the sentiment text view
+        shutil.copy(name, tmp_path / name.name)
+    result = CliRunner().invoke(app, ["train", "--mode", "instructional", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "out-of-fold" in result.output and f"Added the instructional model to {tmp_path}" in result.output
+    encoder = load_encoder(EncoderConfig(adapter=str(tmp_path / "encoder_adapter.safetensors")))
+    model = instructional_for(ModelsConfig(), encoder, load_heads(tmp_path), tmp_path)
+    assert model is not None and model.meta["report"]["rows"] == 918
+    # the same adapter and heads as the shipped files: the same model, up to another CPU's float rounding
+    assert np.allclose(model.head.weight, load_instructional().head.weight, atol=0.03)

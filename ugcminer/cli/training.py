@@ -26,6 +26,7 @@ class Mode(StrEnum):
     score = "score"
     text_view = "text-view"
     post_heads = "post-heads"
+    instructional = "instructional"
 
 
 @app.command()
@@ -39,7 +40,8 @@ def train(
         "--mode",
         help="adapter (LoRA + heads), heads (frozen LR), score, text-view (add the sentiment n-gram view "
         "to the weights in --out), post-heads (fit the heads for posts and videos on the labelled Reddit "
-        "posts, for the weights in --out)",
+        "posts, for the weights in --out), instructional (fit the model that tells how-to posts and videos "
+        "on the labelled ones, for the weights in --out)",
     ),
     epochs: float = typer.Option(
         None, "--epochs", help="override the policy's epochs (CPU: fewer is faster)"
@@ -60,6 +62,13 @@ def train(
     if mode is Mode.text_view:
         add_text_views(weights=out or WEIGHTS_DIR, data=data, device=device, log=typer.echo)
         typer.echo(f"Added the text views to {out or WEIGHTS_DIR}.")
+        return
+    if mode is Mode.instructional:
+        from models.instructional import fit_and_save
+
+        report = fit_and_save(out or WEIGHTS_DIR, weights=out or WEIGHTS_DIR)["report"]
+        typer.echo(f"out-of-fold: {report['out_of_fold']}; the rule before: {report['rule_before']}")
+        typer.echo(f"Added the instructional model to {out or WEIGHTS_DIR}.")
         return
     if mode is Mode.post_heads:
         add_post_heads(weights=out or WEIGHTS_DIR, device=device, log=typer.echo)
