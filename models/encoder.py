@@ -251,3 +251,14 @@ def load_encoder(cfg: EncoderConfig | None = None) -> Encoder:
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return _cached(cfg or EncoderConfig())
+
+
+def weights_encoder(weights: Path, device: str = "cpu", max_length: int = 256) -> Encoder:
+    """The packaged model with the adapter in the weights folder `weights` (none when it has none), for
+    training and fitting on those weights: heads are trained at 256 tokens, and what reads texts as the
+    analyzer does passes its 128 (``EncoderConfig().max_length``).
+    """
+    adapter = weights / "encoder_adapter.safetensors"
+    return Encoder(
+        PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device, max_length=max_length
+    )

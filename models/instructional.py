@@ -268,7 +268,7 @@ def fit_and_save(
     """
     import torch
 
-    from models.encoder import load_encoder
+    from models.encoder import load_encoder, weights_encoder
     from models.heads import load_heads
     from ugcminer.config import EncoderConfig
 
@@ -277,10 +277,9 @@ def fit_and_save(
     paths = [labelled] if isinstance(labelled, Path) else list(labelled)
     data = load_labelled(paths)
     folder = weights or WEIGHTS_DIR
-    if encoder is None:  # the analyzer's: the packaged model with the adapter in `folder`, 128 tokens
-        adapter = folder / "encoder_adapter.safetensors"
-        chosen = "builtin" if weights is None else str(adapter) if adapter.exists() else "none"
-        encoder = load_encoder(EncoderConfig(adapter=chosen))
+    if encoder is None:  # as the analyzer reads texts (128 tokens): the shipped encoder, or `weights`'
+        max_length = EncoderConfig().max_length
+        encoder = load_encoder() if weights is None else weights_encoder(weights, max_length=max_length)
     heads = load_heads(folder)
 
     def read(rows: Labelled) -> tuple[np.ndarray, np.ndarray]:  # features and the how-to head's own score

@@ -37,7 +37,14 @@ import numpy as np
 
 from models import lora
 from models.data import Dataset, data_dir, load_task
-from models.encoder import PACKAGED_MODEL, WEIGHTS_DIR, Encoder, base_digest, resolve_model_path
+from models.encoder import (
+    PACKAGED_MODEL,
+    WEIGHTS_DIR,
+    Encoder,
+    base_digest,
+    resolve_model_path,
+    weights_encoder,
+)
 from models.heads import META_FILE, LinearHead, fit_logistic, head_digest, save_heads
 from models.scoring import banking77_few_shot, calibrate, classification_scores, score_heads
 from models.text_view import TextView, fit_text_view, save_text_view
@@ -207,7 +214,7 @@ def _refresh_dependents(
     stale = []
     instructional = instructional and "howto" in heads
     if _fits_post_heads(heads) or instructional:
-        encoder = encoder or _weights_encoder(out, device, EncoderConfig().max_length)
+        encoder = encoder or weights_encoder(out, device, EncoderConfig().max_length)
     if _fits_post_heads(heads):
         add_post_heads(weights=out, device=device, log=log, encoder=encoder)
     else:
@@ -249,7 +256,7 @@ def add_text_views(
     headset = load_heads(weights)
     tasks = tuple(t for t in TrainPolicy().text_view_tasks if t in headset.heads)
     sets = load_sets(tasks, data_dir(data))
-    encoder = _weights_encoder(weights, device)
+    encoder = weights_encoder(weights, device)
     heads = {t: headset[t] for t in tasks}
     views = fit_text_views(encoder, heads, sets, tasks)
     scores = score_heads(encoder, heads, sets, views=views)
@@ -280,7 +287,7 @@ def add_post_heads(
     headset = load_heads(weights)
     posts = load_labelled_posts()
     if encoder is None:  # read posts as the analyzer does
-        encoder = _weights_encoder(weights, device, EncoderConfig().max_length)
+        encoder = weights_encoder(weights, device, EncoderConfig().max_length)
     embeddings = encoder.encode(posts.texts)
     sentiment = headset.predict_proba("sentiment", embeddings, posts.texts)
     heads, report = fit_post_heads(
@@ -306,13 +313,6 @@ def _view_meta(task: str, head: LinearHead, scores: dict[str, Any]) -> dict[str,
     return {"training_data": TRAINING_DATA[task], "metrics": scores, "head_digest": head_digest(head)}
 
 
-def _weights_encoder(weights: Path, device: str, max_length: int = 256) -> Encoder:
-    adapter = weights / "encoder_adapter.safetensors"
-    return Encoder(
-        PACKAGED_MODEL, adapter=adapter if adapter.exists() else None, device=device, max_length=max_length
-    )
-
-
 def score_weights(
     *,
     weights: Path = WEIGHTS_DIR,
@@ -329,7 +329,7 @@ def score_weights(
 
     root = data_dir(data)
     headset = load_heads(weights)
-    encoder = _weights_encoder(weights, device)
+    encoder = weights_encoder(weights, device)
     if encoder.version != headset.encoder_version:
         log(f"warning: heads are for {headset.encoder_version}, encoder is {encoder.version}")
     sets = load_sets(tasks, root)
@@ -387,7 +387,7 @@ def refit_complaint(
     current = headset["complaint"]
     ds = load_task("complaint", root)
     if embeddings is None:
-        encoder = _weights_encoder(weights, device)
+        encoder = weights_encoder(weights, device)
         if encoder.version != headset.encoder_version:
             raise ModelError(f"heads are for {headset.encoder_version}, the encoder is {encoder.version}")
         embeddings = encoder.encode(ds.texts)

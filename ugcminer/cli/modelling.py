@@ -18,6 +18,7 @@ POSTS_HELP = (
     "the rows are forum posts or videos (title, a line break, body): sentiment and complaint by the post "
     "heads (how-to comes from the instructional model for every row)"
 )
+TITLE_COLUMN_HELP = "a column of titles (posts, videos): read as the title, then the text"
 
 
 def models_config(config: Path | None) -> ModelsConfig:
@@ -52,9 +53,7 @@ def classify(
         None, "--taxonomy", help="taxonomy YAML: adds category, category_score"
     ),
     text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
-    title_column: str | None = typer.Option(
-        None, "--title-column", help="a column of titles (posts, videos): read as the title, then the text"
-    ),
+    title_column: str | None = typer.Option(None, "--title-column", help=TITLE_COLUMN_HELP),
     threshold: float | None = typer.Option(
         None, "--threshold", min=0.0, max=1.0, help="taxonomy: 'other' below this score (default: config)"
     ),
@@ -101,9 +100,7 @@ def evaluate(
     task: str = typer.Option(..., "--task", help="sentiment, complaint, howto or taxonomy"),
     data: Path = typer.Option(..., "--data", help="a labelled .csv, .tsv, .jsonl or .json (array) file"),
     text_column: str = typer.Option("text", "--text-column", help="the column holding the text"),
-    title_column: str | None = typer.Option(
-        None, "--title-column", help="a column of titles (posts, videos): read as the title, then the text"
-    ),
+    title_column: str | None = typer.Option(None, "--title-column", help=TITLE_COLUMN_HELP),
     label_column: str | None = typer.Option(None, "--label-column", help="default: label, then category"),
     threshold: float | None = typer.Option(
         None, "--threshold", min=0.0, max=1.0, help="taxonomy: 'other' below this score (default: config)"
