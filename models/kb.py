@@ -188,8 +188,33 @@ def steps_of(m: Mention, accepted: bool = False, limit: int = 6, titles: bool = 
     if not steps and accepted and m.text:
         steps = [_first_sentence(m.text)[:200]]
     if not steps and titles and "?" not in (m.title or "") and "how-to title" in structure_parts(m):
-        steps = [(m.title or "").strip()]
+        steps = [step for step in [_title_step(m)] if step]
     return steps[:limit]
+
+
+# A tip's label at the start of a title: "LPT:", "Tip:", "Handy tip for SwiftKey users:", or the whole
+# title ("Life Pro Tip for Android users."). It says that a tip follows, not what to do.
+TIP_LABEL = re.compile(
+    r"^\W*(?:(?:life\s+)?pro\s*tip|lpt|psa|protip|(?:(?:a|an|one|quick|handy|useful|simple|little|small|"
+    r"helpful|great|nice|neat|cool|good)\s+)*tips?)s?(?:\s+for\s+[^:.!?\]]{1,40}?)?(?:\s*\][:.!]?\s*|\s*[:.!]+\s*|\s+-+\s+|\s*$)",
+    re.IGNORECASE,
+)
+
+
+def _title_step(m: Mention) -> str | None:
+    """What an item's how-to title tells a writer to cover: the title without a tip's label ("Tip: you
+    can move tabs" -> "You can move tabs"); for a title that is only a label ("Life Pro Tip for Android
+    users."), the tip itself, its body's first sentence (None when there is none, or it asks).
+    """
+    title = (m.title or "").strip()
+    label = TIP_LABEL.match(title)
+    if not label:
+        return title
+    rest = title[label.end() :].strip()
+    if rest:
+        return rest[0].upper() + rest[1:]
+    first = _first_sentence(m.text or "")[:200]
+    return first if first and not first.endswith("?") else None
 
 
 def draft_outline(

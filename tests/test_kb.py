@@ -139,6 +139,24 @@ def test_draft_outline__with_titles_a_link_post_gives_its_title_as_what_to_cover
     assert draft_outline([(asks, False), (rant, False)], titles=True) == []  # not instructions
 
 
+def test_draft_outline__a_tip_title_gives_the_tip_not_its_label() -> None:
+    labelled = _m("t", title="Handy tip for SwiftKey users: to capitalize a word, press Shift at its end", text="")
+    bare = _m(
+        "b",
+        title="Life Pro Tip for Android users.",
+        text="Check out xda-developers.com before posting anything here. It answers 90% of questions.",
+    )
+    asks = _m("a", title="Tips for new Android users", text="Which launcher should I use?")
+    outline = draft_outline([(labelled, False), (bare, False), (asks, False)], titles=True)
+    assert [s["step"] for s in outline] == [
+        "To capitalize a word, press Shift at its end",
+        "Check out xda-developers.com before posting anything here.",
+    ]  # the label-only tip with a question for a body gives nothing
+    assert [s["source_title"] for s in outline] == [labelled.title, bare.title]
+    how = _m("h", title="TIL how to watch US Netflix with an add-on", text="")  # not a label: kept whole
+    assert [s["step"] for s in draft_outline([(how, False)], titles=True)] == [how.title]
+
+
 def test_customer_questions__question_titles_or_first_sentences_in_order_without_repeats() -> None:
     from models.kb import customer_questions
 
