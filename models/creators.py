@@ -34,8 +34,12 @@ def shortlist_creators(
     item_topics: Mapping[str, int | None],
     topic_sizes: Mapping[int, int],
     policy: CreatorPolicy = CreatorPolicy(),
+    topic_labels: Mapping[int, str] | None = None,
 ) -> list[Creator]:
-    """Rank third-party creators by the complaint volume their items address."""
+    """Rank third-party creators by the complaint volume their items address; each with their best
+    item (title and link) and the labels of the topics they address (`topic_labels`), largest first.
+    """
+    topic_labels = topic_labels or {}
     groups: dict[tuple[str, str], list[ScoredHowto]] = {}
     for item in items:
         if item.mention.is_official or item.score < policy.min_score:
@@ -43,11 +47,15 @@ def shortlist_creators(
         groups.setdefault((creator_name(item), str(item.mention.source)), []).append(item)
     ranked = []
     for (name, platform), own in groups.items():
-        topics = {item_topics.get(i.mention.id) for i in own} - {None, -1}
-        volume = sum(int(topic_sizes.get(t, 0)) for t in topics if t is not None)
-        best = max(own, key=lambda i: (i.score, i.mention.id))
-        ranked.append(
-            (volume, len(own), best.score, Creator(name, platform, len(own), volume, best.mention.url))
+        topics = sorted(
+            {t for t in (item_topics.get(i.mention.id) for i in own) if t is not None and t != -1},
+            key=lambda t: (-int(topic_sizes.get(t, 0)), t),
         )
+        volume = sum(int(topic_sizes.get(t, 0)) for t in topics)
+        best = max(own, key=lambda i: (i.score, i.mention.id))
+        title = best.mention.title or (best.mention.text or "")[:80] or None
+        labels = tuple(topic_labels[t] for t in topics if t in topic_labels)
+        creator = Creator(name, platform, len(own), volume, best.mention.url, title, labels)
+        ranked.append((volume, len(own), best.score, creator))
     ranked.sort(key=lambda r: (-r[0], -r[1], -r[2], r[3].name))
     return [r[3] for r in ranked[: policy.limit]]

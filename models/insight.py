@@ -149,6 +149,8 @@ class Creator:
     items: int
     complaint_volume_addressed: int
     best_item_url: str | None
+    best_item_title: str | None = None  # (stored insights from before these fields lack them)
+    topics: tuple[str, ...] = ()  # labels of the complaint topics their items address, largest first
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -157,7 +159,7 @@ class Creator:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Creator:
         """Inverse of `to_dict`."""
-        return cls(**data)
+        return cls(**{**data, "topics": tuple(data.get("topics") or ())})
 
 
 @dataclass(frozen=True)

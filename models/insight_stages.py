@@ -428,7 +428,9 @@ def kb_stage(
     notes = [] if articles else ["No knowledge base configured for this brand: gaps are not computed."]
     return Findings(
         sorted(summaries, key=lambda x: (-x.size, x.topic_id)), howto, gaps, weak,
-        shortlist_creators(ranked, item_topics, sizes), notes,
+        shortlist_creators(
+            ranked, item_topics, sizes, topic_labels={t: topics.topics[t]["label"] for t in ids}
+        ), notes,
     )  # fmt: skip
 
 

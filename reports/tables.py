@@ -91,6 +91,8 @@ def _creator_rows(report: Report) -> list[dict[str, Any]]:
             "items": c.items,
             "complaint_volume_addressed": c.complaint_volume_addressed,
             "best_item_url": c.best_item_url,
+            "best_item_title": c.best_item_title,
+            "topics": "; ".join(c.topics),
         }
         for c in report.insight.creators
     ]

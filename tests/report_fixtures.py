@@ -250,7 +250,15 @@ def make_insight(week: IsoWeek = WEEK) -> PeriodInsight:
         )
     ]
     creators = [
-        Creator(f"FixItFelix {SCRIPT}", "youtube", 3, 42, "https://youtu.be/v1"),
+        Creator(
+            f"FixItFelix {SCRIPT}",
+            "youtube",
+            3,
+            42,
+            "https://youtu.be/v1",
+            f"Fix login {SCRIPT}",
+            ("login fails", f"sync {SCRIPT}"),
+        ),
         Creator("-2+3", "reddit", 1, 30, JS_URL),
     ]
     history = {1: [(w.label, 5 + 5 * k) for k, w in enumerate(week.back(8))], 2: [(week.label, 30)]}

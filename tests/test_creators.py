@@ -16,6 +16,7 @@ def _item(mid: str, channel: str, score: float, official: bool = False) -> Score
         kind="video",
         brand="A",
         native_id=mid,
+        title=f"Fix {mid}",
         text="",
         created_at=NOW,
         fetched_at=NOW,
@@ -34,10 +35,14 @@ def test_shortlist_creators__ranked_by_complaint_volume_addressed() -> None:
         _item("o1", "Acme", 0.99, official=True),
     ]
     topics = {"a1": 1, "a2": 2, "b1": 1, "o1": 2}
-    creators = shortlist_creators(items, topics, {1: 30, 2: 12})
+    creators = shortlist_creators(items, topics, {1: 30, 2: 12}, topic_labels={1: "battery drain", 2: "sync"})
     assert [(c.name, c.items, c.complaint_volume_addressed, c.best_item_url) for c in creators] == [
         ("FixIt", 2, 42, "https://y/a2"),
         ("TechTips", 1, 30, "https://y/b1"),
+    ]
+    assert [(c.best_item_title, c.topics) for c in creators] == [
+        ("Fix a2", ("battery drain", "sync")),  # the topics largest first
+        ("Fix b1", ("battery drain",)),
     ]
 
 

@@ -58,6 +58,8 @@ def _sample() -> PeriodInsight:
         items=2,
         complaint_volume_addressed=12,
         best_item_url="https://youtu.be/x",
+        best_item_title="Fix the drain",
+        topics=("battery drains",),
     )
     return PeriodInsight(
         brand="Acme",
@@ -79,6 +81,14 @@ def test_period_insight__round_trips_through_json() -> None:
     insight = _sample()
     again = PeriodInsight.from_dict(json.loads(json.dumps(insight.to_dict())))
     assert again == insight
+
+
+def test_period_insight__stored_before_creators_had_titles_and_topics_still_loads() -> None:
+    data = json.loads(json.dumps(_sample().to_dict()))
+    for creator in data["creators"]:
+        del creator["best_item_title"], creator["topics"]
+    creator = PeriodInsight.from_dict(data).creators[0]
+    assert (creator.name, creator.best_item_title, creator.topics) == ("Fixer", None, ())
 
 
 def test_period_insight__topic_lookup_by_id() -> None:

@@ -106,6 +106,9 @@ def test_render_markdown__escaped_and_tables_intact(report):
     topic_rows = [line for line in md.splitlines() if line.startswith("| ") and "Fading" in line]
     assert len(topic_rows) == 1 and len(re.findall(r"(?<!\\)\|", topic_rows[0])) == 8  # 7 columns
     assert "[Fix login](https://youtu.be/v1)" in md
+    creator_row = next(line for line in md.splitlines() if line.startswith("| FixItFelix"))
+    assert "| login fails; sync &lt;script&gt;" in creator_row  # the creator's topics
+    assert "[Fix login &lt;script&gt;window.\\_\\_xss=1&lt;/script&gt;](https://youtu.be/v1) |" in creator_row
     assert md.index("## What to do next") < md.index("## Emerging topics") < md.index("## Headline numbers")
 
 
