@@ -23,6 +23,7 @@ Official brand content is scored the same way but kept out of the third-party ra
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ REQUEST_PATTERN = re.compile(
     # request tags and asks inside a title ("[REQUEST] how to ...", "anyone know how to", "tell me how")
     r"[\[*(]\s*req(uest)?\b|^\W*req(uest)?\b|\b(anyone|somebody|someone)\b.{0,20}\b(tell|show|know|help)\b|"
     r"\btell me how\b|\bhelp (on|with) how\b|"
+    # a feature wish ("There needs to be an undo button for ...")
+    r"\bthere (needs|ought|has) to be\b|\bthere should be\b|"
     r"\b(can'?t find|looking for|is there|if there'?s|there must be)\s+(a|any)\s+(fix|solution|workaround|guide|tutorial)\b",
     re.IGNORECASE,
 )
@@ -97,6 +100,14 @@ def title_asks(title: str) -> bool:
     """Whether a title asks (a question, a request for a fix or for help) rather than tells."""
     title = title.strip()
     return title.endswith("?") or bool(QUESTION_PATTERN.match(title) or REQUEST_PATTERN.search(title))
+
+
+def form_digest() -> str:
+    """Content hash of the patterns `form_features` reads: a model that reads the form re-scores stored
+    items when their definition changes, as when its weights do.
+    """
+    patterns = (TITLE_PATTERN, QUESTION_PATTERN, REQUEST_PATTERN, TIP_PATTERN, BODY_ASKS, STEP_PATTERN)
+    return hashlib.sha1("\x00".join(p.pattern for p in patterns).encode()).hexdigest()[:6]
 
 
 def form_features(m: Mention) -> list[float]:

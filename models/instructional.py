@@ -44,7 +44,7 @@ import numpy as np
 
 from models.encoder import WEIGHTS_DIR
 from models.heads import LinearHead, balanced_logistic, head_digest, read_head_files, save_heads
-from models.howto import form_features
+from models.howto import form_digest, form_features
 
 FILES = ("instructional.safetensors", "instructional.json")
 LABELLED = tuple(
@@ -95,8 +95,10 @@ class InstructionalModel:
 
     @property
     def digest(self) -> str:
-        """Content hash of the weights: stored results re-score when it changes."""
-        return head_digest(self.head)
+        """Content hash of the weights and of the form patterns (``howto.form_digest``): stored results
+        re-score when either changes.
+        """
+        return head_digest(self.head) + form_digest()
 
     @property
     def howto_digest(self) -> str:

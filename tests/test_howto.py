@@ -209,6 +209,8 @@ def test_title_asks__requests_in_any_form_ask_and_a_guide_quoting_a_question_doe
         "Anyone tell me how to turn a Froyo phone into a Wifi repeater",
         "Problem I'm having with reddit on Chrome, wondering if there's a fix.",
         "Certain sites always time out in Chrome only, can't find a fix.",
+        "Google Now: There needs to be an undo button for swiping cards away.",  # a feature wish
+        "There should be a way to fix the lockscreen",
     ):
         assert title_asks(request), request
     for offer in (

@@ -15,6 +15,7 @@ from miners.mention import Mention
 from models.analyzer import Analyzer, load_analyzer
 from models.encoder import WEIGHTS_DIR
 from models.heads import load_heads
+from models.howto import form_digest
 from models.insight_stages import judged_items
 from models.instructional import (
     LABELLED,
@@ -122,6 +123,7 @@ def test_analyzer__posts_get_the_instructional_score_and_other_rows_the_head(ana
     read = analyzer.predict(texts, posts=mask)
     model = analyzer.instructional
     assert model is not None and VERSION_TAG + model.digest in analyzer.version
+    assert model.digest.endswith(form_digest())  # new form patterns re-score stored items too
     expected = model.probabilities(plain.embeddings[:2], plain.howto[:2], [post_item(t) for t in texts[:2]])
     assert read.howto[:2] == pytest.approx(expected, abs=1e-6)
     assert read.howto[2] == pytest.approx(plain.howto[2])  # not a post: the how-to head's score

@@ -140,7 +140,9 @@ def test_draft_outline__with_titles_a_link_post_gives_its_title_as_what_to_cover
 
 
 def test_draft_outline__a_tip_title_gives_the_tip_not_its_label() -> None:
-    labelled = _m("t", title="Handy tip for SwiftKey users: to capitalize a word, press Shift at its end", text="")
+    labelled = _m(
+        "t", title="Handy tip for SwiftKey users: to capitalize a word, press Shift at its end", text=""
+    )
     bare = _m(
         "b",
         title="Life Pro Tip for Android users.",
