@@ -30,6 +30,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _WS = re.compile(r"\s+")
+# a Markdown link in user text ("Get Google's [Music Manager](http://support.google.com/...)"), and one
+# cut off by a stored quote's length limit at the end
+_MD_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\((?:https?://|www\.|/)[^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)")
+_MD_LINK_CUT = re.compile(r"\[([^\[\]\n]{1,200})\]\((?:https?://|www\.|/)[^()\s]*$")
 
 
 class MdSafe(str):
@@ -81,8 +85,12 @@ def csv_cell(value: Any) -> Any:
 
 
 def clip(value: Any, limit: int = 280) -> str:
-    """`value` on one line, at most `limit` characters, cut at a word with an ellipsis."""
+    """`value` on one line, Markdown links as their text ("[Music Manager](http://...)" reads "Music
+    Manager": quotes and steps are Reddit Markdown), at most `limit` characters, cut at a word with an
+    ellipsis.
+    """
     text = "" if value is None else _WS.sub(" ", str(value)).strip()
+    text = _MD_LINK_CUT.sub(r"\1", _MD_LINK.sub(r"\1", text))
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip() + "…"

@@ -238,6 +238,20 @@ def test_render__long_quotes_clipped(report):
     assert len(max(md.splitlines(), key=len)) < 1000
 
 
+def test_render__markdown_links_in_user_text_read_as_their_text(report):
+    quote = (
+        "Get [Music Manager](http://support.example/answer?id=1&x=2) and upload. See [this](http://imgur.c"
+    )
+    t = report.insight.topics[0]
+    report.insight = replace(
+        report.insight, topics=[replace(t, representatives=[{"text": quote, "url": "https://r/q"}])]
+    )
+    html, md = render_html(report), render_markdown(report)
+    assert "Get Music Manager and upload. See this" in html  # the link cut by the stored length too
+    assert "Get Music Manager and upload. See this" in md
+    assert "support.example" not in html + md and "[javascript" not in md.lower()
+
+
 def test_render_markdown__empty_week_says_so(tmp_path: Path):
     store = Store(f"sqlite:///{tmp_path / 'empty.db'}")
     md = render_markdown(assemble_report(store, BRAND, WEEK, None))
