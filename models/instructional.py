@@ -18,7 +18,7 @@ recall per threshold; the shipped operating point is the highest threshold keepi
 (`InstructionalPolicy`; 0.65: P 0.87 / R 0.73), moved onto the how-to head's threshold by a bias
 shift. The analyzer gives its probability as the how-to score of the rows in `howto_form` (posts and
 videos in the analyze flow, where comments keep the head and the rule; every row of `ugcminer
-classify`/`evaluate`), its version carries the model's digest (`VERSION_TAG`), and the how-to ranking
+classify`/`evaluate`), its version carries the model's and the form patterns' digest (`VERSION_TAG`), and the how-to ranking
 judges those posts and videos by the stored score and flag alone (`models.howto.rank_howto(judged=...)`).
 
 Files (no pickles): ``instructional.safetensors`` (``instructional.weight`` (1, dim + 7),
