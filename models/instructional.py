@@ -13,13 +13,14 @@ such items reached the leaderboard and the draft outlines of "what to do next". 
 This model reads what the analyzer already has, the shared embedding, the how-to head's logit and the
 text's form (`models.howto.form_features`; a text's first line is its title, the rest its body), so
 no second encoder pass: a logistic regression fitted on all 918 rows, each weighted back to its
-sampling stratum's share of the candidates its draw sampled. Repeated stratified k-fold gives out-of-fold precision and
-recall per threshold; the shipped operating point is the highest threshold keeping recall >= 0.7
-(`InstructionalPolicy`; 0.65: P 0.87 / R 0.73), moved onto the how-to head's threshold by a bias
-shift. The analyzer gives its probability as the how-to score of the rows in `howto_form` (posts and
-videos in the analyze flow, where comments keep the head and the rule; every row of `ugcminer
-classify`/`evaluate`), its version carries the model's and the form patterns' digest (`VERSION_TAG`), and the how-to ranking
-judges those posts and videos by the stored score and flag alone (`models.howto.rank_howto(judged=...)`).
+sampling stratum's share of the candidates its draw sampled. Repeated stratified k-fold gives
+out-of-fold precision and recall per threshold; the shipped operating point is the highest threshold
+keeping recall >= 0.7 (`InstructionalPolicy`; 0.65: P 0.87 / R 0.73), moved onto the how-to head's
+threshold by a bias shift. The analyzer gives its probability as the how-to score of the rows in
+`howto_form` (posts and videos in the analyze flow, where comments keep the head and the rule; every
+row of `ugcminer classify`/`evaluate`), its version carries the model's and the form patterns' digest
+(`VERSION_TAG`), and the how-to ranking judges those posts and videos by the stored score and flag
+alone (`models.howto.rank_howto(judged=...)`).
 
 Files (no pickles): ``instructional.safetensors`` (``instructional.weight`` (1, dim + 7),
 ``instructional.bias``) and ``instructional.json`` (threshold, encoder version, how-to head digest,
