@@ -127,3 +127,26 @@ def test_run_analyzer__heads_only_leaves_out_the_text_view() -> None:
     np.testing.assert_allclose(joined["embeddings"], alone["embeddings"], atol=1e-6)  # one encoder pass
     assert np.array_equal(joined["complaint"], alone["complaint"])  # only sentiment has a text view
     assert not np.array_equal(joined["eval_sentiment"], alone["eval_sentiment"])
+
+
+def test_corrected_similarity__samples_of_one_spread_score_about_one_whatever_their_sizes() -> None:
+    from bench.topic_matching import corrected_similarity
+    from models.topic_tracking import TopicSnapshot
+
+    rng = np.random.default_rng(0)
+
+    def sample(center: np.ndarray, n: int) -> np.ndarray:  # mean pairwise cosine about 0.2
+        rows = center / np.linalg.norm(center) + 0.25 * rng.normal(size=(n, 64))
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    a, b = rng.normal(size=64), rng.normal(size=64)
+    old = sample(a, 400).mean(axis=0)
+    history = [TopicSnapshot(7, "2026-W10", "a", 400, old)]
+    local = {i: ("a", 5, sample(a, 5).mean(axis=0)) for i in range(50)}  # 50 small weekly samples of a
+    local[50] = ("b", 400, sample(b, 400).mean(axis=0))
+    sims, rows, cols = corrected_similarity(local, history, "2026-W11", 4)
+    assert (rows, cols) == (list(range(51)), [7])
+    plain = [float(local[i][2] @ old) / np.linalg.norm(local[i][2]) / np.linalg.norm(old) for i in range(50)]
+    assert np.mean(plain) < 0.85  # the plain cosine of a small sample to its own issue
+    assert abs(np.mean(sims[:50, 0]) - 1.0) < 0.08  # corrected: about 1
+    assert sims[50, 0] < 0.3  # another issue
