@@ -150,3 +150,18 @@ def test_corrected_similarity__samples_of_one_spread_score_about_one_whatever_th
     assert np.mean(plain) < 0.85  # the plain cosine of a small sample to its own issue
     assert abs(np.mean(sims[:50, 0]) - 1.0) < 0.08  # corrected: about 1
     assert sims[50, 0] < 0.3  # another issue
+
+
+def test_halve_train__moves_about_half_the_training_rows_and_nothing_else() -> None:
+    from bench.issue_learning_curve import halve_train
+    from models.data import Dataset
+
+    texts = [f"text {i}" for i in range(400)]
+    splits = np.array(["train", "train", "dev", "test"] * 100)
+    ds = Dataset("t", texts, np.zeros(400, dtype=np.int64), splits, ("a",))
+    half = halve_train({"t": ds})["t"]
+    assert np.array_equal(half.splits == "dev", splits == "dev")
+    assert np.array_equal(half.splits == "test", splits == "test")
+    moved = int((half.splits == "skip").sum())
+    assert 80 < moved < 120 and moved + int((half.splits == "train").sum()) == 200
+    assert np.array_equal(halve_train({"t": ds})["t"].splits, half.splits)  # stable
