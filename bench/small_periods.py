@@ -19,6 +19,11 @@ topics`` (banking77: share of the single-intent queries put in a topic), ``recur
 complaints of an issue that recurs three times or more that sit in a topic whose majority is their
 issue), ``unassigned`` and topics per week. Policies: the default, and nearest-topic floors with no
 cap on the unassigned share (``TopicParams(max_outlier_share=1.0, outlier_min_similarity=F)``).
+
+A second table, for the default policy, checks what the report's "closely grouped" count says: the
+share of assigned complaints the clustering grouped itself (`TopicResult.clustered`), and how often a
+closely grouped complaint and a complaint merely given its nearest topic share the issue of the topic's
+closely grouped majority.
 """
 
 from __future__ import annotations
@@ -75,6 +80,22 @@ def score_week(labels: np.ndarray, assignments: np.ndarray) -> tuple[float, floa
     )
 
 
+def grouped_agreement(labels: np.ndarray, assignments: np.ndarray, clustered: np.ndarray) -> np.ndarray:
+    """(closely grouped, of them in their topic's core majority, attached, of them in it) for one week."""
+    out = np.zeros(4)
+    for topic in sorted(set(assignments.tolist()) - {-1}):
+        members = np.flatnonzero(assignments == topic)
+        core, attached = members[clustered[members]], members[~clustered[members]]
+        majority = Counter(labels[core if len(core) else members].tolist()).most_common(1)[0][0]
+        out += [
+            len(core),
+            (labels[core] == majority).sum(),
+            len(attached),
+            (labels[attached] == majority).sum(),
+        ]
+    return out
+
+
 def main() -> None:
     """Print the table."""
     from models.encoder import load_encoder
@@ -87,6 +108,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "ugcminer" / "topic_quality")
     args = parser.parse_args()
     encode = load_encoder().encode
+    grouped: dict[str, np.ndarray] = {}
     print(
         f"{'dataset':<11}{'policy':<22}{'purity':>8}{'one-offs in topics':>20}{'recurring found':>17}"
         f"{'unassigned':>12}{'topics':>8}"
@@ -101,27 +123,33 @@ def main() -> None:
             else [rng.choice(len(texts), WEEK_SIZE, replace=False) for _ in range(args.weeks)]
         )
         truth = np.asarray(labels)
+        grouped[name] = np.zeros(4)
         for policy, overrides in POLICIES.items():
             params = TopicParams(**overrides)
-            rows = [
-                score_week(
-                    truth[week],
-                    fit_topics(
-                        [texts[i] for i in week],
-                        vectors[week],
-                        encode=encode,
-                        params=params,
-                        cluster_embeddings=space[week],
-                    ).assignments,
+            rows = []
+            for week in weeks:
+                result = fit_topics(
+                    [texts[i] for i in week],
+                    vectors[week],
+                    encode=encode,
+                    params=params,
+                    cluster_embeddings=space[week],
                 )
-                for week in weeks
-            ]
+                rows.append(score_week(truth[week], result.assignments))
+                if not overrides and result.clustered is not None:
+                    grouped[name] += grouped_agreement(truth[week], result.assignments, result.clustered)
             m = np.nanmean(np.asarray(rows, dtype=float), axis=0)
             one_offs = "" if np.isnan(m[1]) else f"{m[1]:.3f}"
             print(
                 f"{name:<11}{policy:<22}{m[0]:>8.3f}{one_offs:>20}{m[2]:>17.3f}{m[3]:>12.1%}{m[4]:>8.1f}",
                 flush=True,
             )
+    print(f"\n{'dataset':<11}{'closely grouped':>17}{'in core majority: grouped':>27}{'attached':>10}")
+    for name, (core, core_in, attached, attached_in) in grouped.items():
+        share = core / max(core + attached, 1)
+        print(
+            f"{name:<11}{share:>17.1%}{core_in / max(core, 1):>27.3f}{attached_in / max(attached, 1):>10.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,10 @@ class TopicSummary:
     representatives: list[dict[str, Any]]
     kb_article: dict[str, Any] | None
     mention_ids: list[str]
+    # of `size`, the complaints the clustering grouped itself; the rest had no close match and were given
+    # their nearest topic (in a small week mostly one-offs). None when not known (a topic gone this week,
+    # or an insight stored before this was kept)
+    core_size: int | None = None
 
     @property
     def kb_gap(self) -> bool:

@@ -199,7 +199,7 @@ def topic_stage(
         ids = [complaints[i].id for i in members]
         central = members[np.argsort(-(space[members] @ in_space[stable]), kind="stable")]
         topics[stable] = {
-            "topic_id": stable, "label": topic.label, "words": topic.words, "size": topic.size,
+            "topic_id": stable, "label": topic.label, "words": topic.words, "size": topic.size, "core": topic.core,
             "prev_size": prev.get(stable, 0), "status": topic_status(topic.size, prev.get(stable, 0), stable in known, config.topics),
             "category": categories.get(stable) or _common_category(complaint_category, ids), "mention_ids": ids,
             "representatives": [complaints[i] for i in topic.representatives], "centroid": topic.centroid,
@@ -368,6 +368,7 @@ def _summary(week: Any, d: dict[str, Any], match: KbMatch | None, max_text: int)
         prev_size=d["prev_size"], change=d["size"] - d["prev_size"], status=d["status"],
         sentiment=week.sentiment(d["mention_ids"]), category=d["category"], representatives=reps,
         kb_article=match.as_dict() if match else None, mention_ids=list(d["mention_ids"]),
+        core_size=d.get("core") if d["size"] else None,
     )  # fmt: skip
 
 

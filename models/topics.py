@@ -77,6 +77,9 @@ class Topic:
     size: int
     centroid: np.ndarray
     representatives: list[int]  # row indices, most central first
+    # members the clustering itself grouped (the rest are complaints it left alone, given their nearest
+    # topic so that at most `max_outlier_share` stay out); None when not known
+    core: int | None = None
 
 
 @dataclass
@@ -87,6 +90,7 @@ class TopicResult:
     topics: dict[int, Topic]
     notes: list[str] = field(default_factory=list)
     model: Any = None  # the fitted BERTopic, when one was fitted
+    clustered: np.ndarray | None = None  # (n,) True where the clustering grouped the row itself
 
     @property
     def outlier_share(self) -> float:
@@ -265,10 +269,12 @@ def topic_centroids(emb: np.ndarray, assignments: np.ndarray) -> dict[int, np.nd
 
 
 def _representatives(
-    emb: np.ndarray, members: np.ndarray, centroid: np.ndarray, docs: list[str], k: int
+    emb: np.ndarray, members: np.ndarray, centroid: np.ndarray, docs: list[str], k: int, core: np.ndarray
 ) -> list[int]:
-    """The `k` most central distinct rows of a topic."""
-    order = members[np.argsort(-(emb[members] @ centroid), kind="stable")]
+    """The `k` most central distinct rows of a topic, those the clustering grouped (`core`, row-aligned
+    with `emb`) first: a loose topic's quotes then show what holds it together, not a one-off given it.
+    """
+    order = members[np.lexsort((-(emb[members] @ centroid), ~core[members]))]
     seen: set[str] = set()
     out: list[int] = []
     for i in order.tolist():
@@ -283,8 +289,10 @@ def _representatives(
 
 def _fit_bertopic(
     docs: list[str], emb: np.ndarray, terms: Sequence[str], p: TopicParams, small: bool, space: np.ndarray
-) -> tuple[Any, list[int]]:
-    """Cluster `docs` in `space` (the clustering embeddings); topic embeddings are centroids in `emb`."""
+) -> tuple[Any, list[int], np.ndarray]:
+    """Cluster `docs` in `space` (the clustering embeddings); topic embeddings are centroids in `emb`.
+    Also which rows the clustering grouped itself (before the left-alone ones get their nearest topic).
+    """
     from bertopic import BERTopic
 
     reducer, cluster = _stages(len(docs), p, small)
@@ -304,15 +312,18 @@ def _fit_bertopic(
         sizes = {t: topics.count(t) for t in set(topics)}
         topics = [t if sizes[t] > 1 else -1 for t in topics]
         ids = {t: i for i, t in enumerate(sorted(set(topics) - {-1}))}
-        topics = _nearest_topic([ids.get(t, -1) for t in topics], space, p)
+        topics = [ids.get(t, -1) for t in topics]
+        clustered = np.asarray(topics) >= 0
+        topics = _nearest_topic(topics, space, p)
     else:
+        clustered = np.asarray(topics) >= 0
         topics = _reduce_outliers(model, docs, topics, space, p)
     if len(set(topics) - {-1}) == 0:
-        return model, topics
+        return model, topics, clustered
     model.update_topics(docs, topics=topics, vectorizer_model=vectorizer, top_n_words=p.top_n_words)
     order = sorted(set(topics))
     model.topic_embeddings_ = np.stack([emb[np.asarray(topics) == t].mean(axis=0) for t in order])
-    return model, topics
+    return model, topics, clustered
 
 
 def fit_topics(
@@ -360,14 +371,15 @@ def fit_topics(
             "complaints are grouped by similarity instead."
         )
     np.random.seed(p.seed)
-    model, topics = _fit_bertopic(docs, emb, terms, p, small, space)
+    model, topics, clustered = _fit_bertopic(docs, emb, terms, p, small, space)
     if not small and len(set(topics) - {-1}) == 0:
         notes.append("No clear topics found; complaints are grouped by similarity instead.")
-        model, topics = _fit_bertopic(docs, emb, terms, p, True, space)
+        model, topics, clustered = _fit_bertopic(docs, emb, terms, p, True, space)
     assignments = np.asarray(topics, dtype=int)
+    clustered = clustered & (assignments >= 0)
     phrase_docs = [mask_text(t, terms, gap=PHRASE_GAP) for t in texts]  # what labels are drawn from
-    described = _describe(model, docs, phrase_docs, emb, assignments, terms, encode, p)
-    return TopicResult(assignments, described, notes, model)
+    described = _describe(model, docs, phrase_docs, emb, assignments, terms, encode, p, clustered)
+    return TopicResult(assignments, described, notes, model, clustered)
 
 
 def _describe(
@@ -379,6 +391,7 @@ def _describe(
     terms: Sequence[str],
     encode: Encode | None,
     p: TopicParams,
+    clustered: np.ndarray,
 ) -> dict[int, Topic]:
     centroids = topic_centroids(emb, assignments)
     if not centroids:
@@ -393,8 +406,11 @@ def _describe(
     out = {}
     for topic_id, centroid in centroids.items():
         members = np.flatnonzero(assignments == topic_id)
-        reps = _representatives(emb, members, centroid, docs, p.n_representatives)
-        out[topic_id] = Topic(topic_id, labels[topic_id], words[topic_id], int(len(members)), centroid, reps)
+        reps = _representatives(emb, members, centroid, docs, p.n_representatives, clustered)
+        core = int(clustered[members].sum())
+        out[topic_id] = Topic(
+            topic_id, labels[topic_id], words[topic_id], int(len(members)), centroid, reps, core
+        )
     if model is not None:
         model.set_topic_labels({t: topic.label for t, topic in out.items()})
     return out
@@ -410,11 +426,14 @@ def save_topic_model(result: TopicResult, path: Path) -> Path | None:
 
 
 def summarize(result: TopicResult, texts: Sequence[str], max_text: int = 300) -> dict[str, Any]:
-    """A JSON-ready summary: counts, outlier share, and per topic its size, label, words, examples."""
+    """A JSON-ready summary: counts, outlier share, and per topic its size (and how many of those the
+    clustering grouped itself, `closely_grouped`), label, words, examples.
+    """
     topics = [
         {
             "topic_id": t.topic_id,
             "size": t.size,
+            "closely_grouped": t.core,
             "label": t.label,
             "words": list(t.words),
             "representatives": [texts[i][:max_text] for i in t.representatives],
@@ -425,6 +444,9 @@ def summarize(result: TopicResult, texts: Sequence[str], max_text: int = 300) ->
         "documents": len(result.assignments),
         "topics": len(result.topics),
         "outlier_share": round(result.outlier_share, 4),
+        "closely_grouped_share": round(float(result.clustered.mean()), 4)
+        if result.clustered is not None and len(result.clustered)
+        else None,
         "notes": list(result.notes),
         "summary": topics,
     }

@@ -111,13 +111,21 @@ class Report:
         return report_tables(self)
 
 
+def _grouped(insight: PeriodInsight, topic_ref: str) -> str:
+    """The text " (3 closely grouped)" when the clustering grouped only some of a topic's complaints."""
+    topic = insight.topic(int(topic_ref)) if topic_ref.lstrip("-").isdigit() else None
+    if topic is None or topic.core_size is None or topic.core_size >= topic.size:
+        return ""
+    return f" ({topic.core_size} closely grouped)"
+
+
 def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
     by_id = {h.mention_id: h for h in insight.howto}
     out = []
     for gap in sorted((g for g in insight.gaps if g.kind == kind), key=lambda g: -g.volume):
         item = by_id.get(gap.ref)
         if kind == "topic":
-            why = f"{gap.volume} complaint mentions this week and no matching help article"
+            why = f"{gap.volume} complaint mentions this week{_grouped(insight, gap.ref)} and no matching help article"
         else:
             why = (
                 "; ".join(item.reasons[:2])

@@ -98,6 +98,15 @@ def _topic_views(report: Report) -> list[dict[str, Any]]:
     return out
 
 
+# what "closely grouped" means, under the topics (measured in models/README.md, "Closely grouped")
+GROUPED_NOTE = (
+    "Closely grouped: the complaints the clustering put together. The others had no close match and "
+    "were given their nearest topic (at most 10 % of a week's complaints stay outside every topic); in "
+    "a small week most of those are one-offs about something else, so a topic with few closely grouped "
+    "complaints is a loose one."
+)
+
+
 def html_context(report: Report, markdown: bool = False) -> dict[str, Any]:
     """Everything the templates need."""
     return {
@@ -121,6 +130,8 @@ def html_context(report: Report, markdown: bool = False) -> dict[str, Any]:
             }
             for t in report.topics
         ],
+        "loose_topics": any(t.core_size is not None and t.core_size < t.size for t in report.topics),
+        "grouped_note": GROUPED_NOTE,
         "kb_labels": KB_LABELS,
         "status_labels": STATUS_LABELS,
         "cov": report.coverage,

@@ -18,6 +18,7 @@ def _topic_rows(report: Report) -> list[dict[str, Any]]:
                 "label": t.label,
                 "status": t.status,
                 "volume": t.size,
+                "closely_grouped": t.core_size,
                 "previous_volume": t.prev_size,
                 "change": t.change,
                 "category": t.category,

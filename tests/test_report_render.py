@@ -104,7 +104,7 @@ def test_render_markdown__escaped_and_tables_intact(report):
     assert "<script" not in md and "<img" not in md and "javascript:window" not in md
     assert "[javascript" not in md.lower()
     topic_rows = [line for line in md.splitlines() if line.startswith("| ") and "Fading" in line]
-    assert len(topic_rows) == 1 and len(re.findall(r"(?<!\\)\|", topic_rows[0])) == 8  # 7 columns
+    assert len(topic_rows) == 1 and len(re.findall(r"(?<!\\)\|", topic_rows[0])) == 9  # 8 columns
     assert "[Fix login](https://youtu.be/v1)" in md
     creator_row = next(line for line in md.splitlines() if line.startswith("| FixItFelix"))
     assert "| login fails; sync &lt;script&gt;" in creator_row  # the creator's topics
@@ -236,6 +236,21 @@ def test_render__long_quotes_clipped(report):
     html, md = render_html(report), render_markdown(report)
     assert long.strip() not in html and "word word word…" in html
     assert len(max(md.splitlines(), key=len)) < 1000
+
+
+def test_render__a_loose_topic_says_how_many_complaints_were_grouped_closely(report):
+    t = report.insight.topics[0]
+    report.insight = replace(report.insight, topics=[replace(t, core_size=12), *report.insight.topics[1:]])
+    html, md = render_html(report), render_markdown(report)
+    assert (
+        "42</strong> mentions (+32), 12 closely grouped" in html and "Closely grouped: the complaints" in html
+    )
+    row = next(line for line in md.splitlines() if line.startswith("| login fails"))
+    assert "| 42 | 12 | +32 |" in row and "Closely grouped: the complaints" in md
+    why = [a.why for a in next_actions(report.insight) if a.topic_label == t.label]
+    assert why == ["42 complaint mentions this week (12 closely grouped) and no matching help article"]
+    report.insight = replace(report.insight, topics=[replace(t, core_size=42), *report.insight.topics[1:]])
+    assert "closely grouped" not in render_html(report).lower()  # a topic grouped whole: nothing to say
 
 
 def test_render__markdown_links_in_user_text_read_as_their_text(report):

@@ -251,6 +251,8 @@ def test_topics_command__writes_every_row_in_order_with_topic_and_summary(tmp_pa
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["documents"] == len(texts) and summary["summary"][0]["representatives"]
     assert {r["topic_label"] for r in rows if r["topic_id"] >= 0} == {t["label"] for t in summary["summary"]}
+    assert all(0 <= t["closely_grouped"] <= t["size"] for t in summary["summary"])
+    assert 0 < summary["closely_grouped_share"] <= 1
 
 
 def test_fit_topics__clusters_in_the_cluster_space_and_describes_in_the_main_space() -> None:
@@ -359,6 +361,10 @@ def test_fit_topics__a_floor_without_cap_keeps_one_off_complaints_out_of_topics(
     texts += [f"something else entirely {i}" for i in range(12)]
     default = fit_topics(texts, emb, params=TopicParams(seed=1))
     assert default.outlier_share <= 0.10  # the default pulls one-offs into the three topics
+    assert default.clustered is not None and default.clustered[:18].all() and not default.clustered[18:].any()
+    assert sum(t.core for t in default.topics.values()) == 18  # what each topic's own grouping holds
+    assert all(t.core is not None and t.core <= t.size for t in default.topics.values())
+    assert all(i < 18 for t in default.topics.values() for i in t.representatives)  # quotes from the core
     floor = fit_topics(
         texts, emb, params=TopicParams(seed=1, max_outlier_share=1.0, outlier_min_similarity=0.5)
     )
