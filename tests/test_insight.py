@@ -21,6 +21,7 @@ def _sample() -> PeriodInsight:
         ],
         kb_article={"id": "battery", "title": "Battery tips", "url": "https://kb/b", "similarity": 0.61},
         mention_ids=["reddit:t3_a"],
+        core_size=9,
     )
     howto = HowtoItem(
         mention_id="youtube:video:x",
@@ -83,12 +84,16 @@ def test_period_insight__round_trips_through_json() -> None:
     assert again == insight
 
 
-def test_period_insight__stored_before_creators_had_titles_and_topics_still_loads() -> None:
+def test_period_insight__stored_before_creator_titles_and_closely_grouped_counts_still_loads() -> None:
     data = json.loads(json.dumps(_sample().to_dict()))
     for creator in data["creators"]:
         del creator["best_item_title"], creator["topics"]
-    creator = PeriodInsight.from_dict(data).creators[0]
+    for topic in data["topics"]:
+        del topic["core_size"]
+    insight = PeriodInsight.from_dict(data)
+    creator = insight.creators[0]
     assert (creator.name, creator.best_item_title, creator.topics) == ("Fixer", None, ())
+    assert insight.topics[0].core_size is None
 
 
 def test_period_insight__topic_lookup_by_id() -> None:
