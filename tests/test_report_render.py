@@ -247,6 +247,8 @@ def test_render__a_loose_topic_says_how_many_complaints_were_grouped_closely(rep
     )
     row = next(line for line in md.splitlines() if line.startswith("| login fails"))
     assert "| 42 | 12 | +32 |" in row and "Closely grouped: the complaints" in md
+    assert "42 mentions (12 closely grouped), +32 vs last week" in md  # emerging topics
+    assert "42 mentions, 12 closely grouped (+32 vs last week)" in html
     why = [a.why for a in next_actions(report.insight) if a.topic_label == t.label]
     assert why == ["42 complaint mentions this week (12 closely grouped) and no matching help article"]
     report.insight = replace(report.insight, topics=[replace(t, core_size=42), *report.insight.topics[1:]])
