@@ -245,6 +245,8 @@ def test_topics_command__writes_every_row_in_order_with_topic_and_summary(tmp_pa
         ],
     )
     assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if line.strip().startswith("id"))
+    assert header.split() == ["id", "size", "grouped", "label"]
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == [str(i) for i in range(len(texts))]
     assert all(isinstance(r["topic_id"], int) and r["topic_label"] for r in rows)
