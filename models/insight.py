@@ -51,6 +51,11 @@ class TopicSummary:
     core_size: int | None = None
 
     @property
+    def grouped_part(self) -> int | None:
+        """`core_size` when the clustering grouped only part of the topic (a loose topic), else None."""
+        return self.core_size if self.core_size is not None and self.core_size < self.size else None
+
+    @property
     def kb_gap(self) -> bool:
         """No article covers it and it has complaints this week (a topic gone this week needs none)."""
         return self.kb_article is None and self.size > 0

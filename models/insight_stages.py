@@ -210,7 +210,7 @@ def topic_stage(
             snap = known[stable]
             topics[stable] = {
                 "topic_id": stable, "label": snap.label, "words": list(snap.words), "size": 0, "prev_size": size,
-                "status": "fading", "category": None, "mention_ids": [], "representatives": [], "centroid": snap.centroid, "questions": [],
+                "status": "fading", "category": None, "mention_ids": [], "representatives": [], "centroid": snap.centroid, "questions": [], "core": None,
             }  # fmt: skip
     _distinguish_from_fading(topics)
     current = [
@@ -368,7 +368,7 @@ def _summary(week: Any, d: dict[str, Any], match: KbMatch | None, max_text: int)
         prev_size=d["prev_size"], change=d["size"] - d["prev_size"], status=d["status"],
         sentiment=week.sentiment(d["mention_ids"]), category=d["category"], representatives=reps,
         kb_article=match.as_dict() if match else None, mention_ids=list(d["mention_ids"]),
-        core_size=d.get("core") if d["size"] else None,
+        core_size=d["core"],
     )  # fmt: skip
 
 

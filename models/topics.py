@@ -376,7 +376,6 @@ def fit_topics(
         notes.append("No clear topics found; complaints are grouped by similarity instead.")
         model, topics, clustered = _fit_bertopic(docs, emb, terms, p, True, space)
     assignments = np.asarray(topics, dtype=int)
-    clustered = clustered & (assignments >= 0)
     phrase_docs = [mask_text(t, terms, gap=PHRASE_GAP) for t in texts]  # what labels are drawn from
     described = _describe(model, docs, phrase_docs, emb, assignments, terms, encode, p, clustered)
     return TopicResult(assignments, described, notes, model, clustered)

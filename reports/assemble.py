@@ -113,10 +113,9 @@ class Report:
 
 def _grouped(insight: PeriodInsight, topic_ref: str) -> str:
     """The text " (3 closely grouped)" when the clustering grouped only some of a topic's complaints."""
-    topic = insight.topic(int(topic_ref)) if topic_ref.lstrip("-").isdigit() else None
-    if topic is None or topic.core_size is None or topic.core_size >= topic.size:
-        return ""
-    return f" ({topic.core_size} closely grouped)"
+    topic = insight.topic(int(topic_ref))
+    part = topic.grouped_part if topic else None
+    return "" if part is None else f" ({part} closely grouped)"
 
 
 def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:

@@ -130,7 +130,7 @@ def html_context(report: Report, markdown: bool = False) -> dict[str, Any]:
             }
             for t in report.topics
         ],
-        "loose_topics": any(t.core_size is not None and t.core_size < t.size for t in report.topics),
+        "loose_topics": any(t.grouped_part is not None for t in report.topics),
         "grouped_note": GROUPED_NOTE,
         "kb_labels": KB_LABELS,
         "status_labels": STATUS_LABELS,

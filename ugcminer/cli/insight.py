@@ -59,9 +59,8 @@ def topics(
 
     out, summary_path, info = topics_for_file(input_path, output, text_column, summary, mask, min_documents)
     typer.echo(f"{info['documents']} texts, {info['topics']} topics, {info['outlier_share']:.1%} unassigned")
-    if info[
-        "summary"
-    ]:  # "grouped": the texts the clustering put together, the rest given their nearest topic
+    # "grouped": the texts the clustering put together; the rest were given their nearest topic
+    if info["summary"]:
         typer.echo(f"  {'id':>4}  {'size':>6}  {'grouped':>7}  label")
     for topic in info["summary"][:15]:
         typer.echo(
