@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.small_periods              # 30 simulated weeks per dataset
     .venv/bin/python -m bench.small_periods --weeks 60
+    .venv/bin/python -m bench.small_periods --identity        # topic ids across simulated weeks
 
 A week below `TopicParams.density_min_documents` complaints is grouped by agglomerative clustering;
 complaints left alone are then given their nearest topic, keeping at most `max_outlier_share` (10 %)
@@ -24,6 +25,15 @@ A second table, for the default policy, checks what the report's "closely groupe
 share of assigned complaints the clustering grouped itself (`TopicResult.clustered`), and how often a
 closely grouped complaint and a complaint merely given its nearest topic share the issue of the topic's
 closely grouped majority.
+
+With ``--identity`` (BANKING77 only): does a recurring issue keep its topic id from one small week to the
+next? `--runs` runs of six consecutive 65-complaint weeks; five recurring intents (8, 6, 5, 3 and 3
+queries a week, fresh queries every week), each replaced by an unseen intent with probability 0.25 a
+week, plus one-offs. Every week goes through `fit_topics` and then the analyze flow's matching
+(`models.topic_tracking.reference_centroids` over `topics.match_history` weeks, `match_topics`) at each
+threshold. A topic stands for an issue when at least half its closely grouped complaints are of one
+recurring intent. Printed: the share of topics of an issue seen in an earlier week that kept (one of)
+its earlier ids, and the share of topics of an issue never seen before that were given an old id.
 """
 
 from __future__ import annotations
@@ -43,6 +53,9 @@ POLICIES = {
 }
 RECURRING = (8, 6, 5, 3, 3)
 WEEK_SIZE = 65
+IDENTITY_WEEKS = 6
+IDENTITY_THRESHOLDS = (0.70, 0.74, 0.78, 0.82)
+REPLACE_CHANCE = 0.25
 
 
 def banking_weeks(labels: list[str], count: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -96,6 +109,95 @@ def grouped_agreement(labels: np.ndarray, assignments: np.ndarray, clustered: np
     return out
 
 
+def core_issue(labels: np.ndarray, assignments: np.ndarray, clustered: np.ndarray, topic: int) -> str | None:
+    """The intent of at least half a topic's closely grouped complaints (all its complaints without any)."""
+    members = np.flatnonzero(assignments == topic)
+    core = members[clustered[members]] if clustered[members].any() else members
+    label, n = Counter(labels[core].tolist()).most_common(1)[0]
+    return str(label) if n >= len(core) / 2 else None
+
+
+class IdentityRun:
+    """One run's topic history under one matching threshold, and what it got right."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold, self.history, self.next_id = threshold, [], 0
+        self.ids_of: dict[str, set[int]] = {}  # issue -> stable ids its topics had so far
+
+    def week(self, period: str, result: object, labels: np.ndarray, recurring: list[str]) -> Counter:
+        """Match one week's topics; count (kept, recurring, wrongly old, new) over the recurring issues."""
+        from models.topic_tracking import TopicSnapshot, match_topics, reference_centroids
+        from ugcminer.config import TopicsConfig
+
+        cfg = TopicsConfig()
+        known = reference_centroids(self.history, period, cfg.match_history)
+        local = {t: topic.centroid for t, topic in result.topics.items()}
+        mapping = match_topics(local, known, self.threshold, self.next_id)
+        self.next_id = max([self.next_id - 1, *mapping.values()]) + 1
+        out: Counter = Counter()
+        issues = {t: core_issue(labels, result.assignments, result.clustered, t) for t in result.topics}
+        for t, issue in issues.items():
+            if issue not in recurring:
+                continue
+            if issue in self.ids_of:
+                out["recurring"] += 1
+                out["kept"] += mapping[t] in self.ids_of[issue]
+            else:
+                out["new"] += 1
+                out["wrong"] += mapping[t] in known
+        for t, topic in result.topics.items():
+            if issues[t] is not None:
+                self.ids_of.setdefault(issues[t], set()).add(mapping[t])
+            self.history.append(TopicSnapshot(mapping[t], period, topic.label, topic.size, topic.centroid))
+        return out
+
+
+def identity(
+    texts: list[str], labels: list[str], vectors: np.ndarray, space: np.ndarray, runs: int, seed: int
+) -> None:
+    """Print how often recurring issues keep their topic id across simulated small weeks."""
+    from models.encoder import load_encoder
+    from models.topics import fit_topics
+
+    encode = load_encoder().encode
+    truth = np.asarray(labels)
+    classes = sorted(set(labels))
+    rng = np.random.default_rng(seed)
+    totals = {t: Counter() for t in IDENTITY_THRESHOLDS}
+    for _ in range(runs):
+        unused = {c: set(np.flatnonzero(truth == c).tolist()) for c in classes}  # a query is drawn once a run
+        order = [str(c) for c in rng.permutation(classes)]
+        recurring, pool = order[: len(RECURRING)], order[len(RECURRING) :]
+        matchers = [IdentityRun(t) for t in IDENTITY_THRESHOLDS]
+        for k in range(IDENTITY_WEEKS):
+            if k:
+                recurring = [pool.pop() if rng.random() < REPLACE_CHANCE else c for c in recurring]
+            week: list[int] = []
+            for n, c in zip(RECURRING, recurring, strict=True):
+                week += _draw(unused, c, n, rng)
+            others = [c for c in pool if unused[c]]
+            while len(week) < WEEK_SIZE:
+                week += _draw(unused, others[int(rng.integers(len(others)))], 1, rng)
+            rows = np.asarray(week)
+            result = fit_topics(
+                [texts[i] for i in rows], vectors[rows], encode=encode, cluster_embeddings=space[rows]
+            )
+            for m in matchers:
+                totals[m.threshold] += m.week(f"2026-W{10 + k:02d}", result, truth[rows], recurring)
+    print(f"{'threshold':<11}{'recurring issues kept their id':>32}{'new issues given an old id':>28}")
+    for t, c in totals.items():
+        kept = f"{c['kept'] / max(c['recurring'], 1):.3f} ({c['kept']}/{c['recurring']})"
+        wrong = f"{c['wrong'] / max(c['new'], 1):.3f} ({c['wrong']}/{c['new']})"
+        print(f"{t:<11.2f}{kept:>32}{wrong:>28}", flush=True)
+
+
+def _draw(unused: dict[str, set[int]], intent: str, n: int, rng: np.random.Generator) -> list[int]:
+    """`n` queries of `intent` not drawn before (fewer when it runs out)."""
+    picked = [int(i) for i in rng.choice(sorted(unused[intent]), min(n, len(unused[intent])), replace=False)]
+    unused[intent].difference_update(picked)
+    return picked
+
+
 def main() -> None:
     """Print the table."""
     from models.encoder import load_encoder
@@ -105,8 +207,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weeks", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--identity", action="store_true", help="topic ids across simulated weeks instead")
+    parser.add_argument("--runs", type=int, default=12, help="with --identity: runs of six weeks")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "ugcminer" / "topic_quality")
     args = parser.parse_args()
+    if args.identity:
+        texts, labels = banking77(False)
+        space = embed(texts, args.cache, load_topic_encoder())
+        identity(texts, labels, embed(texts, args.cache), space, args.runs, args.seed + 1)
+        return
     encode = load_encoder().encode
     grouped: dict[str, np.ndarray] = {}
     print(

@@ -165,3 +165,32 @@ def test_halve_train__moves_about_half_the_training_rows_and_nothing_else() -> N
     moved = int((half.splits == "skip").sum())
     assert 80 < moved < 120 and moved + int((half.splits == "train").sum()) == 200
     assert np.array_equal(halve_train({"t": ds})["t"].splits, half.splits)  # stable
+
+
+def test_identity_run__counts_recurring_issues_that_keep_their_id_and_new_ones_given_an_old_one() -> None:
+    from types import SimpleNamespace
+
+    from bench.small_periods import IdentityRun
+
+    def week(topics: dict[int, np.ndarray], assignments: list[int]) -> SimpleNamespace:
+        found = {
+            t: SimpleNamespace(centroid=c, label=f"t{t}", size=assignments.count(t))
+            for t, c in topics.items()
+        }
+        return SimpleNamespace(
+            topics=found, assignments=np.asarray(assignments), clustered=np.ones(len(assignments), bool)
+        )
+
+    a, b, c = np.eye(3, dtype=np.float32)
+    run = IdentityRun(0.82)
+    first = run.week(
+        "2026-W10", week({0: a, 1: b}, [0, 0, 1, 1]), np.asarray(["x", "x", "y", "y"]), ["x", "y"]
+    )
+    assert +first == {"new": 2}  # nothing seen before, nothing wrongly matched
+    # "x" comes back close to its old centroid; "y" drifted; "z" is new and sits on y's old centroid
+    drifted = (a + c) / np.linalg.norm(a + c)
+    second = run.week(
+        "2026-W11", week({0: a, 1: drifted, 2: b}, [0, 0, 1, 1, 2, 2]),
+        np.asarray(["x", "x", "y", "y", "z", "z"]), ["x", "y", "z"],
+    )  # fmt: skip
+    assert +second == {"recurring": 2, "kept": 1, "new": 1, "wrong": 1}
