@@ -116,6 +116,10 @@ class KbGap:
     outline: list[dict[str, Any]]
     # what this week's complaints on the topic ask, most central first: {question, source_url}
     questions: list[dict[str, Any]] = field(default_factory=list)
+    url: str | None = None  # a how-to gap's item
+    # where a how-to item's steps are when its own text holds none ("in the video", "on the page it links to
+    # (example.com)"): the outline is empty, and the writer needs to know where to look
+    steps_elsewhere: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -123,7 +127,9 @@ class KbGap:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> KbGap:
-        """Inverse of `to_dict` (insights stored before `questions` existed read as without)."""
+        """Inverse of `to_dict` (insights stored before `questions`, `url` or `steps_elsewhere` existed
+        read as without).
+        """
         return cls(**data)
 
 

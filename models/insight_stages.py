@@ -29,6 +29,7 @@ from models.kb import (
     draft_outline,
     load_kb,
     match_articles,
+    steps_elsewhere,
 )
 from models.post_heads import reads_as_post
 from models.topic_tracking import (
@@ -454,7 +455,10 @@ def _howto_items(
             title = s.mention.title or s.mention.full_text[:80]
             questions = topics.topics[t]["questions"] if t is not None else []
             outline = draft_outline([(s.mention, _accepted(s))])
-            gaps.append(KbGap("howto", s.mention.id, title, volume, outline, questions))
+            elsewhere = None if outline else steps_elsewhere(s.mention)
+            gaps.append(
+                KbGap("howto", s.mention.id, title, volume, outline, questions, s.mention.url, elsewhere)
+            )
         out.append(_item(s, t, topics, status if have_kb else "gap", counts[creator_key(s)]))
     return out
 

@@ -239,6 +239,19 @@ def draft_outline(
     return outline
 
 
+def steps_elsewhere(m: Mention) -> str | None:
+    """Where an item's instructions are when its text cannot hold them: a video itself, or the page a
+    Reddit link post links to (an image, an article); None for a text post or comment.
+    """
+    if m.kind == "video":
+        return "in the video"
+    extra = m.extra or {}
+    domain = str(extra.get("domain") or "")
+    if m.kind == "post" and extra.get("is_self") is False and domain and not domain.startswith("self."):
+        return f"on the page it links to ({domain})"
+    return None
+
+
 QUESTION_WORDS = frozenset(
     "how why what when where which who is are can could does do did should will has have anyone anybody".split()
 )

@@ -61,8 +61,10 @@ def _gap_rows(report: Report) -> list[dict[str, Any]]:
             "kind": g.kind,
             "ref": g.ref,
             "label": g.label,
+            "url": g.url or "",
             "volume": g.volume,
             "outline": " / ".join(str(s.get("step", "")) for s in g.outline),
+            "steps_elsewhere": g.steps_elsewhere or "",
             "sources": " ".join(sorted({str(s.get("source_url") or "") for s in g.outline} - {""})),
             "questions": " / ".join(str(q.get("question", "")) for q in g.questions),
         }

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from miners.mention import Mention
-from models.kb import Article, article_vectors, draft_outline, load_kb, match_articles, steps_of
+from models.kb import (
+    Article,
+    article_vectors,
+    draft_outline,
+    load_kb,
+    match_articles,
+    steps_elsewhere,
+    steps_of,
+)
 from ugcminer.errors import ConfigError
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -157,6 +165,18 @@ def test_draft_outline__a_tip_title_gives_the_tip_not_its_label() -> None:
     assert [s["source_title"] for s in outline] == [labelled.title, bare.title]
     how = _m("h", title="TIL how to watch US Netflix with an add-on", text="")  # not a label: kept whole
     assert [s["step"] for s in draft_outline([(how, False)], titles=True)] == [how.title]
+
+
+def test_steps_elsewhere__a_link_post_points_to_its_page_a_video_to_itself_a_text_post_nowhere() -> None:
+    link = _m(
+        "l", source="reddit", kind="post", title="How to", extra={"is_self": False, "domain": "i.imgur.com"}
+    )
+    assert steps_elsewhere(link) == "on the page it links to (i.imgur.com)"
+    assert steps_elsewhere(_m("v", title="How to fix it")) == "in the video"
+    own = _m("s", source="reddit", kind="post", extra={"is_self": True, "domain": "self.howto"})
+    unknown = _m("u", source="reddit", kind="post")  # no link facts stored: say nothing
+    comment = _m("c", source="reddit", kind="comment", extra={"is_self": False, "domain": "x.example"})
+    assert [steps_elsewhere(m) for m in (own, unknown, comment)] == [None, None, None]
 
 
 def test_customer_questions__question_titles_or_first_sentences_in_order_without_repeats() -> None:

@@ -269,6 +269,33 @@ def test_render__markdown_links_in_user_text_read_as_their_text(report):
     assert "support.example" not in html + md and "[javascript" not in md.lower()
 
 
+def test_render__a_howto_gap_links_its_item_and_says_where_steps_outside_its_text_are(report, tmp_path: Path):
+    from models.insight import KbGap, PeriodInsight
+
+    url = "https://www.reddit.com/r/howto/comments/1/cams/"
+    link_post = KbGap("howto", "reddit:t3_1", "How to turn old phones into cameras", 0, [], [], url,
+                      "on the page it links to (cams.example.com)")  # fmt: skip
+    text_post = KbGap("howto", "reddit:t3_2", "How to google", 0, [], [], "https://www.reddit.com/r/x/2/")
+    report.insight = replace(report.insight, gaps=[link_post, text_post])
+    html, md = render_html(report), render_markdown(report)
+    said = "Its steps are on the page it links to (cams.example.com), not in its text: open it to draft"
+    assert said in html and said in md
+    assert f"**[How to turn old phones into cameras]({url})**" in md
+    assert (
+        f'<a href="{url}" rel="noopener noreferrer nofollow">How to turn old phones into cameras</a>' in html
+    )
+    assert md.count("No steps or questions to draw an outline") == 1  # the text post: nothing to point to
+    files = write_report(report, tmp_path / "gaps")
+    rows = list(csv.DictReader(files.csv["gaps"].open(encoding="utf-8")))
+    assert [(r["url"], r["steps_elsewhere"]) for r in rows] == [
+        (url, "on the page it links to (cams.example.com)"), ("https://www.reddit.com/r/x/2/", "")
+    ]  # fmt: skip
+    stored = report.insight.to_dict()
+    for gap in stored["gaps"]:  # an insight stored before the fields existed still loads
+        del gap["url"], gap["steps_elsewhere"]
+    assert PeriodInsight.from_dict(stored).gaps[0].steps_elsewhere is None
+
+
 def test_render_markdown__empty_week_says_so(tmp_path: Path):
     store = Store(f"sqlite:///{tmp_path / 'empty.db'}")
     md = render_markdown(assemble_report(store, BRAND, WEEK, None))
