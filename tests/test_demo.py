@@ -93,6 +93,8 @@ def test_demo__howto_leaderboard_holds_guides_not_rants_or_requests(
     board = text.split("## Third-party how-to leaderboard")[1].split("## Knowledge-base gaps")[0]
     assert "like I did on my iPhone?" in board and "Android devices into security cameras" in board
     assert "Dear Facebook" not in text and "prompting users to download fix" not in text
+    gaps = text.split("## Knowledge-base gaps")[1].split("## Creator shortlist")[0]
+    assert "Its steps are on the page it links to (flexdaw.deviantart.com)" in gaps  # a link post
 
 
 def _findings(html: Path) -> str:

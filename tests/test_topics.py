@@ -257,6 +257,27 @@ def test_topics_command__writes_every_row_in_order_with_topic_and_summary(tmp_pa
     assert 0 < summary["closely_grouped_share"] <= 1
 
 
+@pytest.mark.slow
+def test_topics_command__in_a_subprocess_shows_no_weight_loading_bars(tmp_path: Path) -> None:
+    """The installed command, as a user runs it: the model libraries' "Loading weights" bars stay off."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    texts, _, _ = _corpus(2)
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE")}
+    proc = subprocess.run(
+        [sys.executable, "-c", "from ugcminer.cli import main; main()", "topics", str(src), "--output",
+         str(tmp_path / "out.jsonl")],
+        env={**env, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "out.jsonl").is_file() and "Loading weights" not in proc.stdout + proc.stderr
+
+
 def test_fit_topics__clusters_in_the_cluster_space_and_describes_in_the_main_space() -> None:
     rng = np.random.default_rng(0)
     n = 60

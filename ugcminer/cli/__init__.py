@@ -7,11 +7,17 @@ Commands live in one module per concern (`ugcminer/cli/<concern>.py`), each regi
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
-import typer
+# The model libraries draw a progress bar for every set of weights they load ("Loading weights:
+# 100%|...| 103/103"), twice per command that loads the encoders; the commands' own progress (rich)
+# is what a user wants to see. Set before those libraries are imported; the user's environment wins.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-from ugcminer.errors import UgcminerError
+import typer  # noqa: E402
+
+from ugcminer.errors import UgcminerError  # noqa: E402
 
 app = typer.Typer(
     name="ugcminer",
