@@ -31,7 +31,8 @@ next? `--runs` runs of six consecutive 65-complaint weeks; five recurring intent
 queries a week, fresh queries every week), each replaced by an unseen intent with probability 0.25 a
 week, plus one-offs. Every week goes through `fit_topics` and then the analyze flow's matching
 (`models.topic_tracking.reference_centroids` over `topics.match_history` weeks, `match_topics`) at each
-threshold. A topic stands for an issue when at least half its closely grouped complaints are of one
+threshold, by centroids in the topic encoder's space as the flow matches (``--main-space``: the main
+encoder's, as it matched before). A topic stands for an issue when at least half its closely grouped complaints are of one
 recurring intent. Printed: the share of topics of an issue seen in an earlier week that kept (one of)
 its earlier ids, and the share of topics of an issue never seen before that were given an old id.
 """
@@ -54,7 +55,9 @@ POLICIES = {
 RECURRING = (8, 6, 5, 3, 3)
 WEEK_SIZE = 65
 IDENTITY_WEEKS = 6
-IDENTITY_THRESHOLDS = (0.70, 0.74, 0.78, 0.82)
+# thresholds tried in the space topics are matched in: the topic encoder's (as the analyze flow does),
+# or with --main-space the main encoder's centroids (how it matched until 2026-12-07)
+IDENTITY_THRESHOLDS = {False: (0.68, 0.70, 0.72, 0.75), True: (0.74, 0.78, 0.82)}
 REPLACE_CHANCE = 0.25
 
 
@@ -124,14 +127,23 @@ class IdentityRun:
         self.threshold, self.history, self.next_id = threshold, [], 0
         self.ids_of: dict[str, set[int]] = {}  # issue -> stable ids its topics had so far
 
-    def week(self, period: str, result: object, labels: np.ndarray, recurring: list[str]) -> Counter:
-        """Match one week's topics; count (kept, recurring, wrongly old, new) over the recurring issues."""
+    def week(
+        self,
+        period: str,
+        result: object,
+        labels: np.ndarray,
+        recurring: list[str],
+        centroids: dict | None = None,
+    ) -> Counter:
+        """Match one week's topics by `centroids` (local topic id -> vector; default each topic's main-space
+        centroid); count (kept, recurring, wrongly old, new) over the recurring issues.
+        """
         from models.topic_tracking import TopicSnapshot, match_topics, reference_centroids
         from ugcminer.config import TopicsConfig
 
         cfg = TopicsConfig()
         known = reference_centroids(self.history, period, cfg.match_history)
-        local = {t: topic.centroid for t, topic in result.topics.items()}
+        local = centroids if centroids is not None else {t: x.centroid for t, x in result.topics.items()}
         mapping = match_topics(local, known, self.threshold, self.next_id)
         self.next_id = max([self.next_id - 1, *mapping.values()]) + 1
         out: Counter = Counter()
@@ -148,27 +160,36 @@ class IdentityRun:
         for t, topic in result.topics.items():
             if issues[t] is not None:
                 self.ids_of.setdefault(issues[t], set()).add(mapping[t])
-            self.history.append(TopicSnapshot(mapping[t], period, topic.label, topic.size, topic.centroid))
+            self.history.append(TopicSnapshot(mapping[t], period, topic.label, topic.size, local[t]))
         return out
 
 
 def identity(
-    texts: list[str], labels: list[str], vectors: np.ndarray, space: np.ndarray, runs: int, seed: int
+    texts: list[str],
+    labels: list[str],
+    vectors: np.ndarray,
+    space: np.ndarray,
+    runs: int,
+    seed: int,
+    main_space: bool = False,
 ) -> None:
-    """Print how often recurring issues keep their topic id across simulated small weeks."""
+    """Print how often recurring issues keep their topic id across simulated small weeks (topics matched
+    by their centroids in the clustering space `space`, or with `main_space` in that of `vectors`).
+    """
     from models.encoder import load_encoder
-    from models.topics import fit_topics
+    from models.topics import fit_topics, topic_centroids
 
     encode = load_encoder().encode
     truth = np.asarray(labels)
     classes = sorted(set(labels))
     rng = np.random.default_rng(seed)
-    totals = {t: Counter() for t in IDENTITY_THRESHOLDS}
+    thresholds = IDENTITY_THRESHOLDS[main_space]
+    totals = {t: Counter() for t in thresholds}
     for _ in range(runs):
         unused = {c: set(np.flatnonzero(truth == c).tolist()) for c in classes}  # a query is drawn once a run
         order = [str(c) for c in rng.permutation(classes)]
         recurring, pool = order[: len(RECURRING)], order[len(RECURRING) :]
-        matchers = [IdentityRun(t) for t in IDENTITY_THRESHOLDS]
+        matchers = [IdentityRun(t) for t in thresholds]
         for k in range(IDENTITY_WEEKS):
             if k:
                 recurring = [pool.pop() if rng.random() < REPLACE_CHANCE else c for c in recurring]
@@ -182,8 +203,11 @@ def identity(
             result = fit_topics(
                 [texts[i] for i in rows], vectors[rows], encode=encode, cluster_embeddings=space[rows]
             )
+            centroids = None if main_space else topic_centroids(space[rows], result.assignments)
             for m in matchers:
-                totals[m.threshold] += m.week(f"2026-W{10 + k:02d}", result, truth[rows], recurring)
+                totals[m.threshold] += m.week(
+                    f"2026-W{10 + k:02d}", result, truth[rows], recurring, centroids
+                )
     print(f"{'threshold':<11}{'recurring issues kept their id':>32}{'new issues given an old id':>28}")
     for t, c in totals.items():
         kept = f"{c['kept'] / max(c['recurring'], 1):.3f} ({c['kept']}/{c['recurring']})"
@@ -209,12 +233,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--identity", action="store_true", help="topic ids across simulated weeks instead")
     parser.add_argument("--runs", type=int, default=12, help="with --identity: runs of six weeks")
+    parser.add_argument(
+        "--main-space", action="store_true", help="with --identity: match main-encoder centroids instead"
+    )
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "ugcminer" / "topic_quality")
     args = parser.parse_args()
     if args.identity:
         texts, labels = banking77(False)
         space = embed(texts, args.cache, load_topic_encoder())
-        identity(texts, labels, embed(texts, args.cache), space, args.runs, args.seed + 1)
+        identity(texts, labels, embed(texts, args.cache), space, args.runs, args.seed + 1, args.main_space)
         return
     encode = load_encoder().encode
     grouped: dict[str, np.ndarray] = {}

@@ -1,8 +1,8 @@
 """How well `topics.match_similarity` tells a recurring topic from a different one (labelled data).
 
-    .venv/bin/python -m bench.topic_matching [--weeks [--corrected]]
+    .venv/bin/python -m bench.topic_matching [--weeks [--corrected | --held-out]]
 
-Week-to-week identity matches topic centroids (masked text, main encoder) by cosine similarity. Here,
+Week-to-week identity matches topic centroids (masked text) by cosine similarity. Here (main encoder),
 for labelled sets (BANKING77 intents, airline complaint reasons), two disjoint samples of n texts of the
 same label stand for one topic seen in two weeks, and the most similar centroid among 8 other labels for
 a different topic. Printed: for each threshold, the share of same-label pairs matched (recall) and of
@@ -14,7 +14,9 @@ With `--weeks`: eight simulated weeks per run (40 runs), each with a handful of 
 `match_topics`), with `topics.match_similarity` 0.78-0.85. Printed: the share of recurring topics that
 kept their id and the share of new topics wrongly given an old one. With `--corrected`: matched by a
 size-corrected similarity instead (`corrected_similarity`; measured, not used: see
-`models.topic_tracking`).
+`models.topic_tracking`). With `--held-out`: the rows the topic encoder never trained on (fewer and
+smaller topics, six or eight weeks), matched by main-encoder centroids and by topic-encoder ones (the
+space the analyze flow matches in since 2026-12-07); table in `models.topic_tracking`.
 """
 
 from __future__ import annotations
@@ -88,19 +90,22 @@ def simulate_weeks(
     threshold: float,
     last: int,
     corrected: bool = False,
+    weeks: int = 8,
+    sizes: tuple[int, int] = (4, 16),
 ) -> tuple[int, int, int, int]:
-    """One run of 8 weeks: (recurring topics, of them kept their id, new topics, of them wrongly matched);
-    `corrected`: match by `corrected_similarity` instead of the centroids' cosine.
+    """One run of `weeks` weeks, topics of `sizes` texts (inclusive): (recurring topics, of them kept
+    their id, new topics, of them wrongly matched); `corrected`: match by `corrected_similarity` instead
+    of the centroids' cosine.
     """
     from models.topic_tracking import TopicSnapshot, match_by_similarity, match_topics, reference_centroids
 
-    usable = [label for label in sorted(set(labels.tolist())) if (labels == label).sum() >= 8 * 16]
+    usable = [label for label in sorted(set(labels.tolist())) if (labels == label).sum() >= weeks * sizes[1]]
     pools = {label: list(rng.permutation(np.flatnonzero(labels == label))) for label in usable}
     current = list(rng.choice(usable, size=active, replace=False))
     history: list[TopicSnapshot] = []
     truth: dict[int, str] = {}
     recurring = kept = new = wrong = 0
-    for week in range(8):
+    for week in range(weeks):
         period = f"2026-W{10 + week:02d}"
         if week:
             out = set(rng.choice(current, size=max(1, active // 4), replace=False).tolist())
@@ -108,7 +113,7 @@ def simulate_weeks(
             current = [x for x in current if x not in out] + list(fresh)
         local = {}
         for i, label in enumerate(current):
-            idx = [pools[label].pop() for _ in range(int(rng.integers(4, 17)))]
+            idx = [pools[label].pop() for _ in range(int(rng.integers(sizes[0], sizes[1] + 1)))]
             local[i] = (label, len(idx), emb[idx].mean(axis=0))
         if corrected:
             sims, rows, cols = corrected_similarity(local, history, period, last)
@@ -161,6 +166,36 @@ def weeks_table(cache: Path, runs: int = 40, corrected: bool = False) -> None:
             print(f"{name:<10}{last:>13}  " + "  ".join(cells))
 
 
+# --held-out: (dataset, loader, topics a week, weeks, texts a topic) sized to the topic encoder's held-out
+# split (about 39 BANKING77 queries an intent), and the thresholds tried in each space
+HELD_OUT_SETS = (("banking77", banking77, 8, 6, (3, 6)), ("airline", airline, 5, 8, (4, 10)))
+HELD_OUT_THRESHOLDS = {"main": (0.78, 0.82), "topic": (0.70, 0.72, 0.75)}
+
+
+def held_out_table(cache: Path, runs: int = 40) -> None:
+    """Simulated weeks on the rows the topic encoder never trained on, matched by centroids of the main
+    encoder and of the topic encoder (the space the analyze flow matches in), last 4 weeks pooled.
+    """
+    from models.issue_encoder import load_topic_encoder
+
+    topic_encoder = load_topic_encoder()
+    for name, load, active, weeks, sizes in HELD_OUT_SETS:
+        texts, labels = load(False)
+        for space, emb in (("main", embed(texts, cache)), ("topic", embed(texts, cache, topic_encoder))):
+            cells = []
+            for threshold in HELD_OUT_THRESHOLDS[space]:
+                rows = [
+                    simulate_weeks(
+                        emb, np.asarray(labels), np.random.default_rng(seed), active, threshold, 4,
+                        weeks=weeks, sizes=sizes,
+                    )
+                    for seed in range(runs)
+                ]  # fmt: skip
+                t = np.sum(rows, axis=0)
+                cells.append(f"t={threshold:.2f} {t[1] / t[0]:.2f}/{t[3] / max(t[2], 1):.2f}")
+            print(f"{name:<10}{space:<7}" + "  ".join(cells), flush=True)
+
+
 def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -172,7 +207,15 @@ def main() -> None:
     parser.add_argument(
         "--corrected", action="store_true", help="with --weeks: match by the size-corrected similarity"
     )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="with --weeks: held-out rows, main against topic encoder space (kept/wrong per threshold)",
+    )
     args = parser.parse_args()
+    if args.weeks and args.held_out:
+        held_out_table(args.cache)
+        return
     if args.weeks:
         weeks_table(args.cache, corrected=args.corrected)
         return

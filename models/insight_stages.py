@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,9 @@ from models.post_heads import reads_as_post
 from models.topic_tracking import (
     TopicSnapshot,
     latest_snapshots,
+    match_similarity,
     match_topics,
+    matching_snapshots,
     reference_centroids,
     topic_status,
     trend,
@@ -186,11 +188,13 @@ def topic_stage(
     history = _history(store, week.brand.name, week.period)
     known = latest_snapshots(history, before=week.period)
     next_id = max((s.topic_id for s in history), default=-1) + 1
-    local = {t: topic.centroid for t, topic in result.topics.items()}
-    reference = reference_centroids(history, week.period, config.topics.match_history)
-    mapping = match_topics(local, reference, config.topics.match_similarity, next_id)
+    local = topic_centroids(space, result.assignments)  # matched in the space they were clustered in
+    last = config.topics.match_history
+    earlier = history_in_space(store, week.brand, history, week.period, last, topic_encoder)
+    threshold = match_similarity(config.topics, topic_space=topic_encoder is not encoder)
+    mapping = match_topics(local, reference_centroids(earlier, week.period, last), threshold, next_id)
     prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
-    in_space = {mapping[t]: c for t, c in topic_centroids(space, result.assignments).items()}
+    in_space = {mapping[t]: c for t, c in local.items()}
     categories, per_row = _categories(config, week.brand, topic_encoder, in_space, space)
     complaint_category = {m.id: c for m, c in zip(complaints, per_row, strict=True)}
     topics: dict[int, dict[str, Any]] = {}
@@ -247,6 +251,33 @@ def topic_stage(
         notes=[*result.notes, *_unassigned_note(result, config), *_passing_note(week)],
         result=result,
     )
+
+
+def history_in_space(
+    store: Any, brand: BrandConfig, history: list[TopicSnapshot], period: str, last: int, encoder: Any
+) -> list[TopicSnapshot]:
+    """The earlier snapshots week-to-week matching reads, their centroids in `encoder`'s space (the one
+    complaints are clustered in): the mean of each topic's complaints' masked-text vectors, as stored
+    when that week was clustered (encoded once more only for another encoder version or vocabulary).
+    A snapshot none of whose complaints is still stored (pruned) is left out.
+    """
+    wanted = matching_snapshots(history, period, last)
+    members: dict[tuple[str, int], list[str]] = {}
+    for p in sorted({s.period for s in wanted}):
+        for mention_id, topic_id in tables.read_assignments(store, brand.name, p).items():
+            if topic_id >= 0:
+                members.setdefault((p, topic_id), []).append(mention_id)
+    ids = sorted({m for ms in members.values() for m in ms})
+    mentions = store.mentions(brand.name, ids=ids) if ids else []
+    encoded = masked_vectors(store, mentions, topic_terms(brand), encoder)
+    vectors = {m.id: v for m, v in zip(mentions, encoded, strict=True)}
+    out = []
+    for snap in wanted:
+        found = [vectors[m] for m in members.get((snap.period, snap.topic_id), []) if m in vectors]
+        if found:
+            centroid = np.mean(found, axis=0)
+            out.append(replace(snap, centroid=centroid / max(float(np.linalg.norm(centroid)), 1e-12)))
+    return out
 
 
 def _distinguish_from_fading(topics: dict[int, dict[str, Any]]) -> None:

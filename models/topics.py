@@ -6,7 +6,7 @@ The pipeline is BERTopic's composition of swappable stages; what runs is policy 
     brand-group directions projected out of unmasked embeddings (`term_directions`, `project_out`)
       ├─ space:    clustering runs on `cluster_embeddings`: the masked text through the topic encoder
       │            (`models.issue_encoder`, MiniLM + a LoRA adapter trained to tell customer issues
-      │            apart); centroids, labels and matching stay in the main encoder's space
+      │            apart); centroids and labels stay in the main encoder's space
       ├─ reduce:   UMAP 5d (cosine, seeded)                    identity below density_min_documents
       ├─ cluster:  HDBSCAN (min_cluster_size n//250, min_samples 5) agglomerative (average, cosine)
       ├─ outliers: reduce_outliers(strategy="embeddings") + update_topics; ≤ max_outlier_share left
@@ -342,7 +342,8 @@ def fit_topics(
     embeddings so clusters follow the issue, not the brand. `encode` also ranks label phrases.
     `cluster_embeddings` (row-aligned; default `embeddings`) is the space documents are clustered in:
     the topic encoder's (``models.issue_encoder``); centroids, labels and representatives stay in the
-    space of `embeddings`, the one week-to-week matching and knowledge-base matching use.
+    space of `embeddings`, the one knowledge-base matching uses (week-to-week matching uses the
+    clustering space: ``models.topic_tracking``).
     Below `min_documents` texts a note says there is too little data and a simple similarity grouping
     stands in for the topic model.
     """

@@ -68,3 +68,56 @@ def test_passing_note__complaints_naming_the_brand_only_in_passing_stay_out_of_t
     (note,) = _passing_note(week)
     assert note.startswith("1 complaint post(s) name Acme only in passing") and "r/acme;" in note
     assert "brands.brand_subreddits" in note
+
+
+def test_history_in_space__earlier_topics_centred_in_the_clustering_space_from_stored_vectors(
+    tmp_path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from miners.mention import Mention
+    from models.insight_stages import history_in_space, masked_vectors
+    from models.topic_tracking import TopicSnapshot
+    from models.topics import topic_terms
+    from store.db import Store
+    from store.insight_tables import write_period
+    from ugcminer.config import BrandConfig
+
+    class Encoder:  # a vector per text, counting what it encodes
+        version, dim, calls = "space@1", 8, 0
+
+        def encode(self, texts):
+            Encoder.calls += len(texts)
+            rows = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
+            return np.asarray([r / np.linalg.norm(r) for r in rows], dtype=np.float32)
+
+    at = datetime(2026, 11, 10, tzinfo=UTC)
+    brand = BrandConfig(name="Acme", aliases=["AcmePhone"])
+    texts = ["AcmePhone battery drains", "battery dies by noon", "login loops", "the app is slow"]
+    mentions = [
+        Mention(id=f"reddit:t3_{i}", source="reddit", kind="post", brand="Acme", native_id=f"t3_{i}", title="",
+                text=t, created_at=at, fetched_at=at)
+        for i, t in enumerate(texts)
+    ]  # fmt: skip
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    store.upsert_mentions(mentions)
+    space = Encoder()
+    stored = masked_vectors(store, mentions, topic_terms(brand), space)  # as clustering that week left them
+    write_period(store, "Acme", "2026-W46", [], [
+        {"mention_id": m.id, "topic_id": t} for m, t in zip(mentions, [0, 0, 1, -1], strict=True)
+    ], {}, at)  # fmt: skip
+    main = np.ones(3, dtype=np.float32)  # the registry's centroids: the main encoder's space
+    history = [
+        TopicSnapshot(0, "2026-W46", "battery", 2, main),
+        TopicSnapshot(1, "2026-W46", "login", 1, main),
+        TopicSnapshot(4, "2026-W45", "pruned", 5, main),  # none of its complaints is stored any more
+        TopicSnapshot(0, "2026-W47", "battery", 3, main),  # not earlier than the week being matched
+    ]
+    calls = Encoder.calls
+    out = history_in_space(store, brand, history, "2026-W47", 4, space)
+    assert Encoder.calls == calls  # stored vectors, nothing encoded again
+    assert [(s.topic_id, s.period, s.size) for s in out] == [(0, "2026-W46", 2), (1, "2026-W46", 1)]
+    battery = stored[:2].mean(axis=0)
+    assert np.allclose(out[0].centroid, battery / np.linalg.norm(battery), atol=1e-6)
+    assert np.allclose(out[1].centroid, stored[2], atol=1e-6) and out[0].centroid.shape == (8,)
+    assert history_in_space(store, brand, history, "2026-W46", 4, space) == []  # nothing earlier

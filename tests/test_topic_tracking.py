@@ -85,3 +85,11 @@ def test_label_history__oldest_first() -> None:
         ("2026-W46", "battery drains"),
         ("2026-W47", "battery drains fast"),
     ]
+
+
+def test_match_similarity__default_by_the_space_topics_are_matched_in_unless_configured() -> None:
+    from models.topic_tracking import MATCH_SIMILARITY, match_similarity
+
+    assert match_similarity(TopicsConfig(), topic_space=True) == MATCH_SIMILARITY[True] == 0.72
+    assert match_similarity(TopicsConfig(), topic_space=False) == MATCH_SIMILARITY[False] == 0.82
+    assert match_similarity(TopicsConfig(match_similarity=0.9), topic_space=True) == 0.9

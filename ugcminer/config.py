@@ -203,7 +203,10 @@ class TopicsConfig(_Strict):
     """Topic modelling and week-to-week identity."""
 
     min_documents: int = Field(20, ge=2)
-    match_similarity: float = Field(0.82, ge=0, le=1)  # bench/topic_matching.py --weeks
+    # cosine a topic needs to an earlier one to keep its id, in the space complaints are clustered in;
+    # unset: models.topic_tracking.MATCH_SIMILARITY (the topic encoder's space, or the main encoder's
+    # when the configured model has no topic adapter)
+    match_similarity: float | None = Field(None, ge=0, le=1)
     match_history: int = Field(4, ge=1)  # a topic's last N weekly centroids, size-weighted, for matching
     growing_ratio: float = Field(1.5, gt=1)
     fading_ratio: float = Field(0.5, gt=0, lt=1)
