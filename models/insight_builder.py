@@ -283,6 +283,8 @@ def build_insight(
             topics.assignments,
             insight.to_dict(),
             now_utc(),
+            topics.match_centroids,
+            topics.match_space,
         )
         topics.save_model(config, brand)
     return insight

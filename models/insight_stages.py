@@ -70,6 +70,10 @@ class TopicStage:
     notes: list[str]
     result: TopicResult | None = None
     model_version: str = TOPIC_MODEL_VERSION
+    # centroids in the clustering space to store with the period (`history_in_space`): this period's
+    # topics and earlier ones that had none stored, keyed (period, stable id), under version `match_space`
+    match_centroids: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+    match_space: str = ""
 
     def centroids(self) -> dict[int, np.ndarray]:
         """Centroids of the topics present this period."""
@@ -128,6 +132,12 @@ def _categories(
     return dict(zip(ids, labels, strict=True)), list(rows)
 
 
+def masked_version(encoder: Any, terms: list[str]) -> str:
+    """Version of `encoder`'s vectors of complaints' text masked with `terms` (the masked pass's key)."""
+    digest = hashlib.sha1("\x00".join(sorted(terms)).encode()).hexdigest()[:10]
+    return f"{getattr(encoder, 'version', 'unknown')}|masked:{digest}"
+
+
 def masked_vectors(store: Any, complaints: list[Mention], terms: list[str], encoder: Any) -> np.ndarray:
     """Embeddings of the complaints' text with brand names, aliases, @handles and URLs masked.
 
@@ -137,8 +147,7 @@ def masked_vectors(store: Any, complaints: list[Mention], terms: list[str], enco
     """
     if not complaints:
         return np.zeros((0, int(getattr(encoder, "dim", 384))), dtype=np.float32)
-    digest = hashlib.sha1("\x00".join(sorted(terms)).encode()).hexdigest()[:10]
-    version = f"{getattr(encoder, 'version', 'unknown')}|masked:{digest}"
+    version = masked_version(encoder, terms)
     keys = [(m.id, content_hash(m.title, m.text)) for m in complaints]
     found = store.get_embeddings(keys, version)
     missing = [i for i, m in enumerate(complaints) if m.id not in found]
@@ -190,7 +199,7 @@ def topic_stage(
     next_id = max((s.topic_id for s in history), default=-1) + 1
     local = topic_centroids(space, result.assignments)  # matched in the space they were clustered in
     last = config.topics.match_history
-    earlier = history_in_space(store, week.brand, history, week.period, last, topic_encoder)
+    earlier, computed = history_in_space(store, week.brand, history, week.period, last, topic_encoder)
     threshold = match_similarity(config.topics, topic_space=topic_encoder is not encoder)
     mapping = match_topics(local, reference_centroids(earlier, week.period, last), threshold, next_id)
     prev = {s.topic_id: s.size for s in history if s.period == _prev_period(week.start)}
@@ -250,34 +259,47 @@ def topic_stage(
         ],  # fmt: skip
         notes=[*result.notes, *_unassigned_note(result, config), *_passing_note(week)],
         result=result,
+        match_centroids={**computed, **{(week.period, t): c for t, c in in_space.items()}},
+        match_space=masked_version(topic_encoder, topic_terms(week.brand)),
     )
 
 
 def history_in_space(
     store: Any, brand: BrandConfig, history: list[TopicSnapshot], period: str, last: int, encoder: Any
-) -> list[TopicSnapshot]:
+) -> tuple[list[TopicSnapshot], dict[tuple[str, int], np.ndarray]]:
     """The earlier snapshots week-to-week matching reads, their centroids in `encoder`'s space (the one
-    complaints are clustered in): the mean of each topic's complaints' masked-text vectors, as stored
-    when that week was clustered (encoded once more only for another encoder version or vocabulary).
-    A snapshot none of whose complaints is still stored (pruned) is left out.
+    complaints are clustered in), and those of them not stored yet.
+
+    Centroids are stored per week when it is analysed (`store.insight_tables.topic_match_centroids`);
+    one not stored (a week analysed before that, another encoder version or vocabulary) is the mean of
+    its topic's complaints' masked-text vectors, as stored when that week was clustered (encoded once
+    more only when missing). A snapshot with neither (its complaints pruned) is left out.
     """
+    terms = topic_terms(brand)
+    space = masked_version(encoder, terms)
     wanted = matching_snapshots(history, period, last)
+    stored = tables.match_centroids(store, brand.name, space)
+    missing = [s for s in wanted if (s.period, s.topic_id) not in stored]
     members: dict[tuple[str, int], list[str]] = {}
-    for p in sorted({s.period for s in wanted}):
+    for p in sorted({s.period for s in missing}):
         for mention_id, topic_id in tables.read_assignments(store, brand.name, p).items():
             if topic_id >= 0:
                 members.setdefault((p, topic_id), []).append(mention_id)
-    ids = sorted({m for ms in members.values() for m in ms})
+    ids = sorted({m for s in missing for m in members.get((s.period, s.topic_id), [])})
     mentions = store.mentions(brand.name, ids=ids) if ids else []
-    encoded = masked_vectors(store, mentions, topic_terms(brand), encoder)
+    encoded = masked_vectors(store, mentions, terms, encoder)
     vectors = {m.id: v for m, v in zip(mentions, encoded, strict=True)}
-    out = []
-    for snap in wanted:
+    computed: dict[tuple[str, int], np.ndarray] = {}
+    for snap in missing:
         found = [vectors[m] for m in members.get((snap.period, snap.topic_id), []) if m in vectors]
         if found:
             centroid = np.mean(found, axis=0)
-            out.append(replace(snap, centroid=centroid / max(float(np.linalg.norm(centroid)), 1e-12)))
-    return out
+            computed[(snap.period, snap.topic_id)] = centroid / max(float(np.linalg.norm(centroid)), 1e-12)
+    known = {**stored, **computed}
+    out = [
+        replace(s, centroid=known[(s.period, s.topic_id)]) for s in wanted if (s.period, s.topic_id) in known
+    ]
+    return out, computed
 
 
 def _distinguish_from_fading(topics: dict[int, dict[str, Any]]) -> None:

@@ -9,9 +9,10 @@ gives the same ids (idempotent).
 
 Centroids for matching live in the space complaints are clustered in: the topic encoder's
 (``models.issue_encoder``, trained to tell customer issues apart), or the main encoder's for a
-configured model without a topic adapter. Earlier weeks' centroids there are means of their
-complaints' stored masked-text vectors (``models.insight_stages.history_in_space``), so stores
-written before this need nothing recomputed. The default threshold depends on the space
+configured model without a topic adapter. Each week's centroids there are stored with it
+(`store.insight_tables.topic_match_centroids`); for a week analysed before that, they are the means
+of its topics' complaints' stored masked-text vectors, computed once and then stored
+(``models.insight_stages.history_in_space``), so existing stores need no re-analysis. The default threshold depends on the space
 (`MATCH_SIMILARITY`: 0.72 in the topic encoder's, 0.82 in the main encoder's).
 
 Why the topic encoder's space (2026-12-07; until then topics were matched by their main-encoder

@@ -4,6 +4,9 @@
     topic_assignments   one row per (brand, period, mention): its stable topic id (-1 unassigned)
     period_insights     one row per (brand, period): the PeriodInsight as JSON
     kb_articles         one row per (brand, article, encoder version): content hash and vector
+    topic_match_centroids  one row per (brand, period, stable topic id, clustering space): the topic's
+                        centroid in the space complaints are clustered and matched in (derived from the
+                        complaints' stored vectors, kept so matching never re-reads old weeks)
 
 Writes for a period replace that period's rows in one transaction, so a re-run is idempotent and a
 crash mid-way leaves the previous state.
@@ -64,6 +67,17 @@ kb_articles = Table(
 )
 
 
+topic_match_centroids = Table(
+    "topic_match_centroids",
+    metadata,
+    Column("brand", String(200), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("topic_id", Integer, primary_key=True),
+    Column("space", String(300), primary_key=True),  # version of the clustering vectors (encoder + masking)
+    Column("centroid", LargeBinary, nullable=False),  # float32 little-endian
+)
+
+
 def _vec(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f4").copy()
 
@@ -88,9 +102,15 @@ def write_period(
     assignments: Sequence[Mapping[str, Any]],
     insight: Mapping[str, Any],
     created_at: Any,
+    match_centroids: Mapping[tuple[str, int], np.ndarray] | None = None,
+    match_space: str = "",
 ) -> None:
-    """Replace a period's registry rows, assignments and insight in one transaction."""
+    """Replace a period's registry rows, assignments and insight in one transaction, with its topics'
+    centroids in clustering space `match_space` (and earlier ones computed for matching) when given.
+    """
     with store.begin() as conn:
+        if match_space:
+            _put_match_centroids(conn, brand, match_space, match_centroids or {}, period)
         for table in (topic_registry, topic_assignments, period_insights):
             conn.execute(delete(table).where(and_(table.c.brand == brand, table.c.period == period)))
         if topics:
@@ -136,6 +156,36 @@ def read_assignments(store: Any, brand: str, period: str) -> dict[str, int]:
     with store.engine.connect() as conn:
         q = select(t.c.mention_id, t.c.topic_id).where(and_(t.c.brand == brand, t.c.period == period))
         return {r.mention_id: int(r.topic_id) for r in conn.execute(q)}
+
+
+def match_centroids(store: Any, brand: str, space: str) -> dict[tuple[str, int], np.ndarray]:
+    """Stored topic centroids in clustering space `space`: (period, topic id) -> vector."""
+    t = topic_match_centroids
+    with store.engine.connect() as conn:
+        q = select(t).where(and_(t.c.brand == brand, t.c.space == space))
+        return {(r.period, int(r.topic_id)): _vec(r.centroid) for r in conn.execute(q)}
+
+
+def _put_match_centroids(
+    conn: Any, brand: str, space: str, rows: Mapping[tuple[str, int], np.ndarray], period: str
+) -> None:
+    """Topic centroids in clustering space `space`, keyed (period, topic id): all of `period`'s rows are
+    replaced (a re-run may number its topics differently), other periods' given keys only.
+    """
+    t = topic_match_centroids
+    mine = and_(t.c.brand == brand, t.c.space == space)
+    conn.execute(delete(t).where(and_(mine, t.c.period == period)))
+    for other in sorted({p for p, _ in rows} - {period}):
+        ids = [topic_id for p, topic_id in rows if p == other]
+        conn.execute(delete(t).where(and_(mine, t.c.period == other, t.c.topic_id.in_(ids))))
+    if rows:
+        conn.execute(
+            t.insert(),
+            [
+                {"brand": brand, "period": p, "topic_id": i, "space": space, "centroid": _blob(v)}
+                for (p, i), v in sorted(rows.items())
+            ],
+        )
 
 
 def kb_cache(store: Any, brand: str, encoder_version: str) -> dict[str, tuple[str, np.ndarray]]:

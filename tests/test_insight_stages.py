@@ -70,17 +70,16 @@ def test_passing_note__complaints_naming_the_brand_only_in_passing_stay_out_of_t
     assert "brands.brand_subreddits" in note
 
 
-def test_history_in_space__earlier_topics_centred_in_the_clustering_space_from_stored_vectors(
-    tmp_path,
-) -> None:
+def test_history_in_space__earlier_topics_centred_in_the_clustering_space_stored_once(tmp_path) -> None:
     from datetime import UTC, datetime
 
     from miners.mention import Mention
-    from models.insight_stages import history_in_space, masked_vectors
+    from models.insight_stages import history_in_space, masked_vectors, masked_version
     from models.topic_tracking import TopicSnapshot
     from models.topics import topic_terms
     from store.db import Store
-    from store.insight_tables import write_period
+    from store.insight_tables import match_centroids, write_period
+    from store.retention import _delete_mentions
     from ugcminer.config import BrandConfig
 
     class Encoder:  # a vector per text, counting what it encodes
@@ -103,9 +102,8 @@ def test_history_in_space__earlier_topics_centred_in_the_clustering_space_from_s
     store.upsert_mentions(mentions)
     space = Encoder()
     stored = masked_vectors(store, mentions, topic_terms(brand), space)  # as clustering that week left them
-    write_period(store, "Acme", "2026-W46", [], [
-        {"mention_id": m.id, "topic_id": t} for m, t in zip(mentions, [0, 0, 1, -1], strict=True)
-    ], {}, at)  # fmt: skip
+    assignments = [{"mention_id": m.id, "topic_id": t} for m, t in zip(mentions, [0, 0, 1, -1], strict=True)]
+    write_period(store, "Acme", "2026-W46", [], assignments, {}, at)  # analysed before centroids were kept
     main = np.ones(3, dtype=np.float32)  # the registry's centroids: the main encoder's space
     history = [
         TopicSnapshot(0, "2026-W46", "battery", 2, main),
@@ -114,10 +112,27 @@ def test_history_in_space__earlier_topics_centred_in_the_clustering_space_from_s
         TopicSnapshot(0, "2026-W47", "battery", 3, main),  # not earlier than the week being matched
     ]
     calls = Encoder.calls
-    out = history_in_space(store, brand, history, "2026-W47", 4, space)
-    assert Encoder.calls == calls  # stored vectors, nothing encoded again
+    out, computed = history_in_space(store, brand, history, "2026-W47", 4, space)
+    assert Encoder.calls == calls  # the stored vectors, nothing encoded again
     assert [(s.topic_id, s.period, s.size) for s in out] == [(0, "2026-W46", 2), (1, "2026-W46", 1)]
     battery = stored[:2].mean(axis=0)
     assert np.allclose(out[0].centroid, battery / np.linalg.norm(battery), atol=1e-6)
     assert np.allclose(out[1].centroid, stored[2], atol=1e-6) and out[0].centroid.shape == (8,)
-    assert history_in_space(store, brand, history, "2026-W46", 4, space) == []  # nothing earlier
+    assert sorted(computed) == [("2026-W46", 0), ("2026-W46", 1)]
+    assert history_in_space(store, brand, history, "2026-W46", 4, space) == ([], {})  # nothing earlier
+
+    # week 47 is written with them: later weeks read them back, even once the complaints are pruned
+    version = masked_version(space, topic_terms(brand))
+    write_period(store, "Acme", "2026-W47", [], [], {}, at, {**computed, ("2026-W47", 0): stored[3]}, version)
+    _delete_mentions(store, [m.id for m in mentions])
+    again, none_computed = history_in_space(store, brand, history, "2026-W48", 4, space)
+    assert none_computed == {} and [(s.topic_id, s.period) for s in again] == [
+        (0, "2026-W46"), (0, "2026-W47"), (1, "2026-W46")
+    ]  # fmt: skip
+    assert np.allclose(again[0].centroid, out[0].centroid) and np.allclose(again[1].centroid, stored[3])
+    write_period(store, "Acme", "2026-W47", [], [], {}, at, {("2026-W47", 5): stored[0]}, version)  # a re-run
+    assert sorted(match_centroids(store, "Acme", version)) == [
+        ("2026-W46", 0),
+        ("2026-W46", 1),
+        ("2026-W47", 5),
+    ]
