@@ -70,7 +70,7 @@ def test_passing_note__complaints_naming_the_brand_only_in_passing_stay_out_of_t
     assert "brands.brand_subreddits" in note
 
 
-def test_history_in_space__earlier_topics_centred_in_the_clustering_space_stored_once(tmp_path) -> None:
+def test_history_in_space__earlier_topics_centred_in_the_clustering_space_stored_once(store_url) -> None:
     from datetime import UTC, datetime
 
     from miners.mention import Mention
@@ -98,7 +98,7 @@ def test_history_in_space__earlier_topics_centred_in_the_clustering_space_stored
                 text=t, created_at=at, fetched_at=at)
         for i, t in enumerate(texts)
     ]  # fmt: skip
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    store = Store(store_url)  # SQLite and PostgreSQL
     store.upsert_mentions(mentions)
     space = Encoder()
     stored = masked_vectors(store, mentions, topic_terms(brand), space)  # as clustering that week left them
