@@ -14,7 +14,7 @@ from typing import Any
 from models.insight import HowtoItem, PeriodInsight, TopicSummary
 from reports.coverage import Coverage, read_coverage
 from reports.metrics import TREND_WEEKS, Headline, WeekMetrics, headlines, weekly_metrics
-from reports.weeks import IsoWeek
+from reports.weeks import IsoWeek, parse_week
 from store.db import Store
 from ugcminer.config import BrandConfig
 
@@ -99,6 +99,22 @@ class Report:
     def howto(self) -> list[HowtoItem]:
         """The how-to leaderboard, best first."""
         return sorted(self.insight.howto, key=lambda h: -h.score)[: self.top_howto]
+
+    def back_after(self, topic: TopicSummary) -> str:
+        """For a topic back this week after weeks without complaints: "back after 2 weeks (last seen
+        2026-W43, 26 mentions)"; else "" (its trend window, `topic_history`, says when it was seen).
+        """
+        if not topic.size or topic.prev_size or topic.status == "new":
+            return ""
+        seen = [
+            (p, n) for p, n in self.insight.topic_history.get(topic.topic_id, []) if n and p < self.period
+        ]
+        if not seen:
+            return ""
+        period, size = seen[-1]
+        gap = (self.week.first_day - parse_week(period).first_day).days // 7 - 1
+        weeks = f"{gap} week{'s' if gap != 1 else ''}"
+        return f"back after {weeks} (last seen {period}, {size} mention{'s' if size != 1 else ''})"
 
     def topic_trend(self, topic_id: int) -> list[int]:
         """The topic's weekly sizes, oldest first (for a sparkline)."""

@@ -296,6 +296,21 @@ def test_render__a_howto_gap_links_its_item_and_says_where_steps_outside_its_tex
     assert PeriodInsight.from_dict(stored).gaps[0].steps_elsewhere is None
 
 
+def test_render__a_topic_back_after_weeks_without_complaints_says_when_it_was_last_seen(report):
+    t = report.insight.topics[0]  # "login fails", week 47
+    back = replace(t, size=8, prev_size=0, change=8, status="growing")
+    history = {
+        t.topic_id: [("2026-W43", 26), ("2026-W44", 3), ("2026-W45", 0), ("2026-W46", 0), ("2026-W47", 8)]
+    }
+    report.insight = replace(report.insight, topics=[back, *report.insight.topics[1:]], topic_history=history)
+    said = "back after 2 weeks (last seen 2026-W44, 3 mentions)"
+    assert report.back_after(back) == said
+    assert said in render_markdown(report) and said in render_html(report)  # the emerging topics
+    assert report.back_after(t) == "" and report.back_after(report.insight.topics[1]) == ""  # rose; new
+    report.insight = replace(report.insight, topic_history={})
+    assert report.back_after(back) == ""  # seen before the trend window: nothing to say
+
+
 def test_render_markdown__empty_week_says_so(tmp_path: Path):
     store = Store(f"sqlite:///{tmp_path / 'empty.db'}")
     md = render_markdown(assemble_report(store, BRAND, WEEK, None))
