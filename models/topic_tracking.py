@@ -43,7 +43,9 @@ still come back as new. On the demo corpus the change gave two loose topic linea
 complaints only (centroids and labels from the core; a variant of `models.topics._describe`, not kept)
 moved neither small-week figure beyond noise in the main encoder's space (0.608 / 0.058 at 0.82
 against 0.602 / 0.072, 12 runs) and cost one label each on the held-out large sets ("names"
-BANKING77 0.624 -> 0.615, airline 0.440 -> 0.420), for 2-3 points on small-week labels.
+BANKING77 0.624 -> 0.615, airline 0.440 -> 0.420), for 2-3 points on small-week labels; in the topic
+encoder's space too (0.720 / 0.081 at 0.70 and 0.686 / 0.076 at 0.72 against 0.710 / 0.087 and
+0.680 / 0.066, 40 runs of `bench.small_periods --identity` with core centroids patched in).
 
 Before, in the main encoder's space (`python -m bench.topic_matching --weeks`: true-label topics of
 4-16 texts drawn week by week for 8 weeks, a quarter of them replaced by unseen labels each week; 40
