@@ -276,9 +276,10 @@ def history_in_space(
     more only when missing). A snapshot with neither (its complaints pruned) is left out.
     """
     terms = topic_terms(brand)
-    space = masked_version(encoder, terms)
     wanted = matching_snapshots(history, period, last)
-    stored = tables.match_centroids(store, brand.name, space)
+    stored = tables.match_centroids(
+        store, brand.name, masked_version(encoder, terms), [s.period for s in wanted]
+    )  # only the weeks matching reads, not the brand's whole history
     missing = [s for s in wanted if (s.period, s.topic_id) not in stored]
     members: dict[tuple[str, int], list[str]] = {}
     for p in sorted({s.period for s in missing}):

@@ -14,7 +14,8 @@ so it stays a general sentence encoder) on labelled customer-service issues from
 Each set is split by a salted hash of its normalised text: 30 % held out (never trained on, the
 figures in ``issue_adapter.json``), 10 % dev (checkpoint choice), 60 % train. Topic centroids, labels
 and knowledge-base matching stay in the main encoder's space; clustering, taxonomy mapping and
-week-to-week matching (since 2026-12-07, ``models.topic_tracking``) use this one. Reproduce (818 s on an idle 2-core CPU, 2026-12-07)::
+week-to-week matching (since 2026-12-07, ``models.topic_tracking``) use this one. Reproduce (818 s on
+an idle 2-core CPU, 2026-12-07)::
 
     python -m models.issue_encoder --out models/weights            # train + score
     python -m models.issue_encoder --score-only                     # score the shipped adapter

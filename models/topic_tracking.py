@@ -12,8 +12,9 @@ Centroids for matching live in the space complaints are clustered in: the topic 
 configured model without a topic adapter. Each week's centroids there are stored with it
 (`store.insight_tables.topic_match_centroids`); for a week analysed before that, they are the means
 of its topics' complaints' stored masked-text vectors, computed once and then stored
-(``models.insight_stages.history_in_space``), so existing stores need no re-analysis. The default threshold depends on the space
-(`MATCH_SIMILARITY`: 0.72 in the topic encoder's, 0.82 in the main encoder's).
+(``models.insight_stages.history_in_space``), so existing stores need no re-analysis. The default
+threshold depends on the space (`MATCH_SIMILARITY`: 0.72 in the topic encoder's, 0.82 in the main
+encoder's).
 
 Why the topic encoder's space (2026-12-07; until then topics were matched by their main-encoder
 centroids at 0.82). Rows the topic encoder never trained on (its held-out split), share of recurring

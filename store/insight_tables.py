@@ -158,12 +158,18 @@ def read_assignments(store: Any, brand: str, period: str) -> dict[str, int]:
         return {r.mention_id: int(r.topic_id) for r in conn.execute(q)}
 
 
-def match_centroids(store: Any, brand: str, space: str) -> dict[tuple[str, int], np.ndarray]:
-    """Stored topic centroids in clustering space `space`: (period, topic id) -> vector."""
+def match_centroids(
+    store: Any, brand: str, space: str, periods: Sequence[str] | None = None
+) -> dict[tuple[str, int], np.ndarray]:
+    """Stored topic centroids in clustering space `space` (of `periods` only, when given):
+    (period, topic id) -> vector.
+    """
     t = topic_match_centroids
+    where = and_(t.c.brand == brand, t.c.space == space)
+    if periods is not None:
+        where = and_(where, t.c.period.in_(sorted(set(periods))))
     with store.engine.connect() as conn:
-        q = select(t).where(and_(t.c.brand == brand, t.c.space == space))
-        return {(r.period, int(r.topic_id)): _vec(r.centroid) for r in conn.execute(q)}
+        return {(r.period, int(r.topic_id)): _vec(r.centroid) for r in conn.execute(select(t).where(where))}
 
 
 def _put_match_centroids(
