@@ -90,6 +90,9 @@ class HowtoItem:
     topic_label: str | None
     kb_status: KbStatus
     recommendation: Recommendation
+    # the complaint of its topic the item sits closest to ({mention_id, text, url}): why it is tied to
+    # the topic, for the reader to judge (None when it is tied to none)
+    closest_complaint: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -97,7 +100,7 @@ class HowtoItem:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HowtoItem:
-        """Inverse of `to_dict`."""
+        """Inverse of `to_dict` (insights stored before `closest_complaint` existed load too)."""
         return cls(**data)
 
 

@@ -34,7 +34,8 @@ class InsightPolicy:
     """Policy of the insight layer that is not in the config file."""
 
     howto_lookback_days: int = 28  # how-to items published this long before the week still count
-    howto_topic_similarity: float = 0.35  # an item is about a topic when this close to its centroid
+    howto_topic_similarity: float = 0.35  # an item is about a topic when this close to its centroid...
+    howto_complaint_similarity: float = 0.45  # ...and this close to one of its complaints (clustering space)
     howto_limit: int = 25  # ranked items kept in the insight
     weak_min_score: float = 0.35  # third-party items at least this good make an article "weak"
     gap_min_score: float = 0.35  # uncovered items at least this good are gaps of their own
@@ -246,16 +247,20 @@ def build_insight(
     one is used for both.
     """
     from models.encoder import load_encoder
-    from models.insight_stages import howto_stage, kb_stage, topic_stage
+    from models.insight_stages import howto_stage, kb_stage, masked_vectors, topic_stage
     from models.issue_encoder import load_topic_encoder
+    from models.topics import topic_terms
 
     if encoder is None:
         encoder = load_encoder(config.models.encoder)
         topic_encoder = topic_encoder or load_topic_encoder(config.models.encoder)
     week = _load_week(store, brand, week_start, week_end, encoder, policy)
     topics = topic_stage(store, config, week, encoder, policy, topic_encoder or encoder)
-    ranked, item_topics = howto_stage(week, topics, policy)
-    findings = kb_stage(store, config, week, encoder, topics, ranked, item_topics, policy)
+    terms, space_encoder = topic_terms(brand), topic_encoder or encoder
+    ranked, item_topics, closest = howto_stage(
+        week, topics, policy, lambda items: masked_vectors(store, items, terms, space_encoder)
+    )
+    findings = kb_stage(store, config, week, encoder, topics, ranked, item_topics, policy, closest)
     insight = PeriodInsight(
         brand=brand.name,
         period=week.period,

@@ -47,6 +47,8 @@ def _howto_rows(report: Report) -> list[dict[str, Any]]:
             "score": round(h.score, 4),
             "why_it_ranks": "; ".join(h.reasons),
             "topic": h.topic_label,
+            "closest_complaint": (h.closest_complaint or {}).get("text"),
+            "closest_complaint_url": (h.closest_complaint or {}).get("url"),
             "kb_status": h.kb_status,
             "recommendation": h.recommendation,
             **{f"signal_{k}": v for k, v in sorted(h.signals.items())},

@@ -194,3 +194,20 @@ def test_identity_run__counts_recurring_issues_that_keep_their_id_and_new_ones_g
         np.asarray(["x", "x", "y", "y", "z", "z"]), ["x", "y", "z"],
     )  # fmt: skip
     assert +second == {"recurring": 2, "kept": 1, "new": 1, "wrong": 1}
+
+
+def test_howto_topics__counts_ties_against_both_annotators_labels() -> None:
+    from bench.howto_topics import labelled, score, stored_ties
+
+    labels = {("W1", "a", 1): ("partly", "partly"), ("W1", "b", 2): ("no", "partly")}
+    rows = [
+        {"item": "a", "topic": 1, "centroid": 0.5, "complaint": 0.6, "stored": 1},
+        {"item": "b", "topic": 2, "centroid": 0.4, "complaint": 0.3, "stored": 2},
+        {"item": "c", "topic": 1, "centroid": 0.6, "complaint": 0.2, "stored": None},
+    ]
+    weeks = [{"period": "W1", "rows": rows}]
+    assert score(weeks, labels, 0.35, None) == (3, 1, 2)
+    assert score(weeks, labels, 0.35, 0.45) == (1, 1, 1)
+    assert stored_ties(weeks, labels) == (2, 1, 2)
+    shipped = labelled()
+    assert len(shipped) == 11 and all(any(v != "no" for v in pair) for pair in shipped.values())

@@ -136,3 +136,43 @@ def test_history_in_space__earlier_topics_centred_in_the_clustering_space_stored
         ("2026-W46", 1),
         ("2026-W47", 5),
     ]
+
+
+def test_tie_to_topics__an_item_needs_a_close_complaint_not_only_a_close_loose_centroid() -> None:
+    from dataclasses import replace
+
+    from models.insight_builder import POLICY
+    from models.insight_stages import TopicStage, tie_to_topics
+
+    def unit(*xs: float) -> np.ndarray:
+        v = np.asarray(xs, dtype=np.float32)
+        return v / np.linalg.norm(v)
+
+    # topic 1: a loose mix, its centroid between unrelated complaints; topic 2: one issue
+    topics = TopicStage(
+        period="2026-W46",
+        topics={
+            1: {"size": 3, "centroid": unit(1, 1, 1, 0, 0), "mention_ids": ["c1", "c2", "tip"]},
+            2: {"size": 2, "centroid": unit(0, 0, 0, 1, 0), "mention_ids": ["c4", "c5"]},
+            3: {"size": 0, "centroid": unit(1, 1, 1, 0, 0), "mention_ids": []},  # faded: ties to nothing
+        },
+        history={}, registry_rows=[], assignments=[], notes=[],
+        member_vectors={"c1": unit(1, 0, 0, 0, 0), "c2": unit(0, 1, 0, 0, 0), "tip": unit(0, 0, 1, 0, 0),
+                        "c4": unit(0, 0, 0, 1, 0), "c5": unit(0, 0.2, 0, 1, 0)},
+    )  # fmt: skip
+    items = ["general", "fix", "tip", "far"]
+    vectors = np.stack(
+        [unit(1, 1, 1, 0, 0), unit(0.9, 0.1, 0, 0, 0), unit(0.2, 0.2, 1, 0, 0), unit(-1, 0, 0, 0, 0)]
+    )
+    in_space = np.stack(
+        [unit(1, 1, 1, 0, 2), unit(1, 0.1, 0, 0, 0), unit(0, 0, 1, 0, 0), unit(-1, 0, 0, 0, 0)]
+    )
+    # "general" sits on the loose topic's centroid but 0.38 from each of its complaints: untied; "fix"
+    # is close to complaint c1; "tip" is itself a complaint of topic 1 and close to no other; "far" is
+    # close to no centroid
+    assert tie_to_topics(items, vectors, in_space, topics, POLICY) == {"fix": (1, "c1")}
+    looser = replace(POLICY, howto_complaint_similarity=0.35)
+    assert {i: t for i, (t, _) in tie_to_topics(items, vectors, in_space, topics, looser).items()} == {
+        "general": 1,
+        "fix": 1,
+    }

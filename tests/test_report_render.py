@@ -296,6 +296,30 @@ def test_render__a_howto_gap_links_its_item_and_says_where_steps_outside_its_tex
     assert PeriodInsight.from_dict(stored).gaps[0].steps_elsewhere is None
 
 
+def test_render__a_howto_item_tied_to_a_topic_shows_the_complaint_it_sits_closest_to(report, tmp_path: Path):
+    from models.insight import PeriodInsight
+
+    url = "https://www.reddit.com/r/acme/comments/3/"
+    near = {"mention_id": "reddit:t3_3", "text": f"Login fails after the update {SCRIPT}", "url": url}
+    tied, untied = report.insight.howto
+    report.insight = replace(report.insight, howto=[replace(tied, closest_complaint=near), untied])
+    html, md = render_html(report), render_markdown(report)
+    assert "login fails (closest complaint: [Login fails after the update" in md
+    assert md.count("closest complaint") == 1  # the other item names none
+    assert (
+        f'closest complaint: <a href="{url}" rel="noopener noreferrer nofollow">Login fails after the update'
+        in html
+    )
+    assert "<script>" not in html.split("closest complaint")[1][:300]  # user text stays escaped
+    files = write_report(report, tmp_path / "near")
+    rows = list(csv.DictReader(files.csv["howto"].open(encoding="utf-8")))
+    assert [r["closest_complaint_url"] for r in rows] == [url, ""]
+    stored = report.insight.to_dict()
+    for item in stored["howto"]:  # an insight stored before the field existed still loads
+        del item["closest_complaint"]
+    assert PeriodInsight.from_dict(stored).howto[0].closest_complaint is None
+
+
 def test_render__a_topic_back_after_weeks_without_complaints_says_when_it_was_last_seen(report):
     t = report.insight.topics[0]  # "login fails", week 47
     back = replace(t, size=8, prev_size=0, change=8, status="growing")
