@@ -93,6 +93,9 @@ class HowtoItem:
     # the complaint of its topic the item sits closest to ({mention_id, text, url}): why it is tied to
     # the topic, for the reader to judge (None when it is tied to none)
     closest_complaint: dict[str, Any] | None = None
+    # the official article that covers it ({id, title, url, similarity}; its own match, else its
+    # topic's), so "covered" and "link to it" say which article; None when not covered
+    kb_article: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -100,7 +103,9 @@ class HowtoItem:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HowtoItem:
-        """Inverse of `to_dict` (insights stored before `closest_complaint` existed load too)."""
+        """Inverse of `to_dict` (insights stored before `closest_complaint` or `kb_article` existed load
+        too).
+        """
         return cls(**data)
 
 

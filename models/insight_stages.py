@@ -375,7 +375,7 @@ def howto_stage(
     general tip about the product. On the demo's eight weeks the centroid alone tied 24 items; two
     annotators, reading all 650 (item, topic) pairs, judged 3 of those ties helpful (each helps one
     complaint of its topic, none what the topic is mainly about). With the complaint check 7 are tied,
-    2 of them helpful to both annotators and 3 to either (`python -m bench.howto_topics`). The closest
+    2 of them helpful to both annotators and 3 to either (`python -m bench.demo_links`). The closest
     complaint is returned per tied item, so the report can show the reader why an item sits with a
     topic.
     """
@@ -541,8 +541,9 @@ def _howto_items(
     out = []
     for s in ranked:
         t = item_topics.get(s.mention.id)
-        covered = i_matches[s.mention.id].covered or (t is not None and t_matches[t].covered)
-        status = "weak" if t in weak_topics else ("covered" if covered else "gap")
+        own = i_matches[s.mention.id]
+        match = own if own.covered else (t_matches[t] if t is not None and t_matches[t].covered else None)
+        status = "weak" if t in weak_topics else ("covered" if match else "gap")
         if have_kb and status == "gap" and t not in gap_topics and s.score >= policy.gap_min_score:
             volume = topics.topics[t]["size"] if t is not None else 0
             title = s.mention.title or s.mention.full_text[:80]
@@ -553,7 +554,8 @@ def _howto_items(
                 KbGap("howto", s.mention.id, title, volume, outline, questions, s.mention.url, elsewhere)
             )
         near = closest.get(s.mention.id)
-        out.append(_item(s, t, topics, status if have_kb else "gap", counts[creator_key(s)], near, policy))
+        item = _item(s, t, topics, status if have_kb else "gap", counts[creator_key(s)], near, policy)
+        out.append(replace(item, kb_article=match.as_dict() if match else None))
     return out
 
 

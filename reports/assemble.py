@@ -185,15 +185,13 @@ def _howto_actions(insight: PeriodInsight) -> list[Action]:
             continue
         verb = "Link to" if kind == "link" else f"Reach out to {item.creator or 'the creator'} about"
         why = "; ".join(item.reasons[:2]) or f"success score {item.score:.2f}"
-        out.append(
-            Action(
-                kind,
-                f"{verb}: {item.title}",
-                why,
-                item.topic_label,
-                links=[{"title": item.title, "url": item.url}],
+        links = [{"title": item.title, "url": item.url}]
+        if item.kb_article:  # the article that covers it: where the link goes, and a check of the match
+            article = item.kb_article
+            links.append(
+                {"title": f"From the article that covers it: {article['title']}", "url": article.get("url")}
             )
-        )
+        out.append(Action(kind, f"{verb}: {item.title}", why, item.topic_label, links=links))
     return out
 
 

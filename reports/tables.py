@@ -50,6 +50,8 @@ def _howto_rows(report: Report) -> list[dict[str, Any]]:
             "closest_complaint": (h.closest_complaint or {}).get("text"),
             "closest_complaint_url": (h.closest_complaint or {}).get("url"),
             "kb_status": h.kb_status,
+            "kb_article": (h.kb_article or {}).get("title"),
+            "kb_article_url": (h.kb_article or {}).get("url"),
             "recommendation": h.recommendation,
             **{f"signal_{k}": v for k, v in sorted(h.signals.items())},
         }

@@ -196,8 +196,8 @@ def test_identity_run__counts_recurring_issues_that_keep_their_id_and_new_ones_g
     assert +second == {"recurring": 2, "kept": 1, "new": 1, "wrong": 1}
 
 
-def test_howto_topics__counts_ties_against_both_annotators_labels() -> None:
-    from bench.howto_topics import labelled, score, stored_ties
+def test_demo_links__counts_ties_against_both_annotators_labels() -> None:
+    from bench.demo_links import labelled, score, stored_ties
 
     labels = {("W1", "a", 1): ("partly", "partly"), ("W1", "b", 2): ("no", "partly")}
     rows = [
@@ -211,3 +211,23 @@ def test_howto_topics__counts_ties_against_both_annotators_labels() -> None:
     assert stored_ties(weeks, labels) == (2, 1, 2)
     shipped = labelled()
     assert len(shipped) == 11 and all(any(v != "no" for v in pair) for pair in shipped.values())
+
+
+def test_demo_links__kb_coverage_counts_stored_coverage_the_annotators_call_right() -> None:
+    from bench.demo_links import kb_coverage, kb_labelled
+
+    labels = {("topic", "W1/T1", "ext"): ("partly", "yes"), ("item", "i1", "cast"): ("no", "partly")}
+    weeks = [
+        {
+            "period": "W1",
+            "topics": [{"topic_id": 1, "kb_article": {"id": "ext"}}, {"topic_id": 2, "kb_article": None}],
+            "howto": [
+                {"mention_id": "i1", "kb_article": {"id": "cast"}},
+                {"mention_id": "i2", "kb_article": {"id": "ext"}},
+            ],
+        },
+        {"period": "W2", "topics": [], "howto": [{"mention_id": "i1", "kb_article": {"id": "cast"}}]},
+    ]
+    assert kb_coverage(weeks, labels) == [("topics", 1, 1, 1), ("how-to items", 2, 0, 0)]
+    shipped = kb_labelled()
+    assert len(shipped) == 29 and {k[0] for k in shipped} == {"topic", "item"}

@@ -320,6 +320,29 @@ def test_render__a_howto_item_tied_to_a_topic_shows_the_complaint_it_sits_closes
     assert PeriodInsight.from_dict(stored).howto[0].closest_complaint is None
 
 
+def test_render__a_covered_howto_item_names_the_article_that_covers_it(report, tmp_path: Path):
+    from models.insight import PeriodInsight
+
+    url = "https://help.acme/refunds"
+    article = {"id": "refunds", "title": "Refund status", "url": url, "similarity": 0.52}
+    gap_item, covered = report.insight.howto
+    report.insight = replace(report.insight, howto=[gap_item, replace(covered, kb_article=article)])
+    report.actions = next_actions(report.insight)
+    html, md = render_html(report), render_markdown(report)
+    assert f"| Covered: [Refund status]({url}) | link to it |" in md
+    assert f'<a href="{url}" rel="noopener noreferrer nofollow">Refund status</a>' in html
+    (link,) = [a for a in next_actions(report.insight) if a.kind == "link"]
+    assert link.links[-1] == {"title": "From the article that covers it: Refund status", "url": url}
+    assert f"[From the article that covers it: Refund status]({url})" in md
+    files = write_report(report, tmp_path / "covered")
+    rows = list(csv.DictReader(files.csv["howto"].open(encoding="utf-8")))
+    assert [(r["kb_article"], r["kb_article_url"]) for r in rows] == [("", ""), ("Refund status", url)]
+    stored = report.insight.to_dict()
+    for item in stored["howto"]:  # an insight stored before the field existed still loads
+        del item["kb_article"]
+    assert PeriodInsight.from_dict(stored).howto[1].kb_article is None
+
+
 def test_render__a_topic_back_after_weeks_without_complaints_says_when_it_was_last_seen(report):
     t = report.insight.topics[0]  # "login fails", week 47
     back = replace(t, size=8, prev_size=0, change=8, status="growing")

@@ -1,14 +1,14 @@
-"""Which topic does a how-to item help with? The demo's ties, against two annotators' reading.
+"""The demo's links, against two annotators' reading: which topic a how-to item helps with, and which
+official article covers a topic or an item.
 
     .venv/bin/ugcminer demo                                  # writes ./ugcminer-demo (once)
-    .venv/bin/python -m bench.howto_topics [--demo-dir ugcminer-demo] [--packets DIR]
+    .venv/bin/python -m bench.demo_links [--demo-dir ugcminer-demo] [--packets DIR]
 
-The report ties each ranked how-to item to at most one complaint topic of the week
-(`models.insight_stages.howto_stage`): the tie decides the topic's draft outline, whether an article
-is "weak" against third-party content, and each creator's "complaint volume addressed".
-
+**How-to items to topics.** The report ties each ranked how-to item to at most one complaint topic of
+the week (`models.insight_stages.tie_to_topics`): the tie decides the topic's draft outline, whether an
+article is "weak" against third-party content, and each creator's "complaint volume addressed".
 Labels (`bench/data/howto_topic_links_labelled.csv`, guidelines `models/labelled/GUIDELINES_howto_topic.md`):
-every (item, topic) pair of the demo's eight weeks, 650 pairs (25 ranked items x 2-7 topics a week), read
+every (item, topic) pair of the demo's eight weeks, 650 pairs (25 ranked items x 1-7 topics a week), read
 by two AI annotators (two independent runs of the coding assistant's helper agents, 2026-12-08; each
 read every week's topics with all their complaints and every item, and saw no model output): "yes"
 (helps with what the topic is mainly about), "partly" (helps with one of its complaints) or "no".
@@ -16,12 +16,19 @@ The file lists the pairs either annotator did not call "no" (11; both agree on 9
 "partly"); every other pair is "no" for both. `bench/data/howto_topic_links_topics.csv` lists the topics
 they judged: the labels hold only while the demo's topics are the same (the script checks and warns).
 `--packets DIR` writes the weeks as the annotators read them, to label again after the topics change.
-
 Printed per rule: items tied, how many of those ties both annotators call helpful (yes or partly),
 and how many either does (out of the 11 pairs either called helpful). Rules: the
 centroid alone (an item goes to the topic whose centroid it is closest to, at
 `InsightPolicy.howto_topic_similarity`), and the centroid plus the check that the item sits close to one
 of that topic's complaints (other than itself) in the clustering space (`howto_complaint_similarity`).
+
+**Knowledge-base coverage.** Labels (`bench/data/kb_coverage_labelled.csv`, guidelines
+`models/labelled/GUIDELINES_kb_coverage.md`): every (topic, article) pair (26 topics x 7 sample
+articles) and every (item, article) pair (67 distinct items x 7), read by two more annotator runs the
+same way: "yes" (the article answers what the topic is mainly about / covers what the item teaches),
+"partly" (one complaint / part of the item), "no". Printed: the topics and distinct items the stored
+insights call covered, how many of those coverages both annotators call at least partly right, and
+how many either calls "yes".
 """
 
 from __future__ import annotations
@@ -108,7 +115,10 @@ def week_pairs(demo_dir: Path) -> list[dict]:
                 "item": item.id, "topic": t, "centroid": float(vector @ centroids[t]),
                 "complaint": max(sims, default=-1.0), "stored": stored.get(item.id),
             })  # fmt: skip
-        weeks.append({"period": period, "topics": topics, "members": members, "items": items, "rows": rows})
+        weeks.append({
+            "period": period, "topics": topics, "members": members, "items": items, "rows": rows,
+            "howto": insight["howto"],
+        })  # fmt: skip
     store.close()
     return weeks
 
@@ -165,6 +175,36 @@ def write_packets(weeks: list[dict], out: Path) -> None:
         (out / f"{w['period']}.md").write_text("\n".join(lines))
 
 
+def kb_labelled() -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(kind, ref, article) -> (annotator A's label, B's) for the pairs not both "no"."""
+    with open(DATA / "kb_coverage_labelled.csv", newline="") as f:
+        return {(r["kind"], r["ref"], r["article"]): (r["label_a"], r["label_b"]) for r in csv.DictReader(f)}
+
+
+def kb_coverage(weeks: list[dict], labels: dict) -> list[tuple[str, int, int, int]]:
+    """(what, covered, at least partly right for both annotators, "yes" for either) for the stored
+    coverage of topics (per week) and of distinct items (`HowtoItem.kb_article`).
+    """
+    topics = {
+        ("topic", f"{w['period']}/T{t['topic_id']}", t["kb_article"]["id"])
+        for w in weeks
+        for t in w["topics"]
+        if t.get("kb_article")
+    }
+    items = {
+        ("item", h["mention_id"], h["kb_article"]["id"])
+        for w in weeks
+        for h in w["howto"]
+        if h.get("kb_article")
+    }
+    out = []
+    for what, pairs in (("topics", topics), ("how-to items", items)):
+        right = sum(all(v != "no" for v in labels.get(k, ("no", "no"))) for k in pairs)
+        yes = sum("yes" in labels.get(k, ("no", "no")) for k in pairs)
+        out.append((what, len(pairs), right, yes))
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--demo-dir", type=Path, default=Path("ugcminer-demo"))
@@ -197,6 +237,13 @@ def main(argv: list[str] | None = None) -> None:
         rows.append((name, score(weeks, labels, POLICY.howto_topic_similarity, complaint)))
     for name, (ties, both, either) in rows:
         print(f"{name:58} {ties:5d} {both:5d} {either:5d}/{helpful}")
+    kb = kb_labelled()
+    print(
+        f"\nknowledge-base coverage ({sum('yes' in v for v in kb.values())} pairs 'yes' for either annotator)"
+    )
+    print(f"{'stored as covered':20} {'covered':>8} {'right for both':>15} {'yes for either':>15}")
+    for what, covered, right, yes in kb_coverage(weeks, kb):
+        print(f"{what:20} {covered:8d} {right:15d} {yes:15d}")
 
 
 if __name__ == "__main__":
