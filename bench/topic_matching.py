@@ -64,11 +64,11 @@ def corrected_similarity(local: dict, history: list, period: str, last: int) -> 
     own mean pairwise cosine, about 1 for two samples of one issue whatever their sizes. `local`:
     id -> (label, size, mean vector); `history`: snapshots whose centroid is the raw mean.
     """
-    from models.topic_tracking import _earlier_by_topic
+    from models.topic_tracking import earlier_by_topic
 
     known = {
         t: (sum(s.size * s.centroid for s in snaps[-last:]), sum(s.size for s in snaps[-last:]))
-        for t, snaps in _earlier_by_topic(history, period).items()
+        for t, snaps in earlier_by_topic(history, period).items()
     }
     rows, cols = sorted(local), sorted(known)
     sims = np.zeros((len(rows), len(cols)))

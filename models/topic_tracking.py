@@ -107,7 +107,7 @@ class TopicSnapshot:
     words: tuple[str, ...] = ()
 
 
-def _earlier_by_topic(history: Sequence[TopicSnapshot], before: str) -> dict[int, list[TopicSnapshot]]:
+def earlier_by_topic(history: Sequence[TopicSnapshot], before: str) -> dict[int, list[TopicSnapshot]]:
     """Each topic's snapshots from periods earlier than `before`, oldest first."""
     by_topic: dict[int, list[TopicSnapshot]] = {}
     for snap in sorted(history, key=lambda s: s.period):
@@ -118,7 +118,7 @@ def _earlier_by_topic(history: Sequence[TopicSnapshot], before: str) -> dict[int
 
 def latest_snapshots(history: Sequence[TopicSnapshot], before: str) -> dict[int, TopicSnapshot]:
     """Each topic's most recent snapshot from periods earlier than `before`."""
-    return {topic_id: snaps[-1] for topic_id, snaps in _earlier_by_topic(history, before).items()}
+    return {topic_id: snaps[-1] for topic_id, snaps in earlier_by_topic(history, before).items()}
 
 
 # default `topics.match_similarity` by the space topics are clustered (and matched) in: True for the topic
@@ -135,7 +135,7 @@ def match_similarity(cfg: TopicsConfig, topic_space: bool) -> float:
 
 def matching_snapshots(history: Sequence[TopicSnapshot], before: str, last: int) -> list[TopicSnapshot]:
     """The snapshots `reference_centroids` reads: each topic's `last` most recent before `before`."""
-    return [s for snaps in _earlier_by_topic(history, before).values() for s in snaps[-max(last, 1) :]]
+    return [s for snaps in earlier_by_topic(history, before).values() for s in snaps[-max(last, 1) :]]
 
 
 def reference_centroids(history: Sequence[TopicSnapshot], before: str, last: int) -> dict[int, np.ndarray]:
@@ -144,7 +144,7 @@ def reference_centroids(history: Sequence[TopicSnapshot], before: str, last: int
     """
     return {
         topic_id: _unit(sum(max(s.size, 1) * _unit(s.centroid) for s in snaps[-max(last, 1) :]))
-        for topic_id, snaps in _earlier_by_topic(history, before).items()
+        for topic_id, snaps in earlier_by_topic(history, before).items()
     }
 
 
