@@ -25,13 +25,12 @@ METHODS_NOTE = (
     "a sentence-transformer encoder; small trained heads classify sentiment, complaints and how-to content "
     "on that embedding. Complaint topics come from BERTopic on the week's complaints and are matched to "
     "earlier weeks by centroid similarity (new / growing / steady / fading). How-to items are ranked by "
-    "engagement normalised for age and audience and by replies that say the fix worked; an item is tied "
-    "to the topic whose centre it is closest to only when it is also close to one of that topic's "
-    "complaints, which the leaderboard names. Knowledge-base "
+    "engagement normalised for age and audience and by 'it worked' replies, and join a topic "
+    "only when close to one of its complaints. Knowledge-base "
     "coverage compares topics and how-to items with the brand's articles by embedding similarity; draft "
-    "outlines are drawn from the successful third-party content and cite it. Numbers are counts of "
+    "outlines cite the third-party content they are drawn from. Numbers are counts of "
     "mentions created in the week (brand timezone); changes compare with the previous ISO week. "
-    "Headline sentiment shares are corrected for the sentiment model's measured error rates."
+    "Headline sentiment shares are corrected for the model's measured error rates."
 )
 COMPLAINT_NOTE = (
     "The complaint rate counts complaints about the brand: a Reddit post that names it only in passing "
