@@ -327,9 +327,10 @@ def rank_howto(
     for m in candidates:
         form_read = m.id in judged
         prob = float(judged[m.id][0] if form_read else head_probabilities.get(m.id, 0.0))
-        if not (judged[m.id][1] if form_read else is_instructional(m, prob, weights)):
-            continue
         root = threads.get(m.thread_id or "") if m.thread_id else None
+        instructions = judged[m.id][1] if form_read else is_instructional(m, prob, weights)
+        if not (instructions or accepted_answer(m, replies.get(m.id, ()), root.author if root else None)):
+            continue
         scored = score_item(
             m,
             replies.get(m.id, ()),
@@ -344,6 +345,16 @@ def rank_howto(
         (official if m.is_official else third_party).append(scored)
     key = lambda s: (-s.score, s.mention.id)  # noqa: E731
     return sorted(third_party, key=key), sorted(official, key=key)
+
+
+def accepted_answer(m: Mention, replies: Sequence[Mention], op_author: str | None) -> bool:
+    """A reply (comment) that someone else says worked, or that the thread's original poster confirmed:
+    a solution whatever its wording ("try safe mode" -> "that fixed it"), so it ranks as how-to content
+    even when neither the how-to model nor its form says instructions.
+    """
+    if m.kind not in ("comment", "video_comment"):
+        return False
+    return bool(_worked_replies(m, replies)) or _op_confirmed(m, replies, op_author)
 
 
 def replies_by_target(mentions: Sequence[Mention]) -> dict[str, list[Mention]]:

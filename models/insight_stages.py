@@ -368,8 +368,10 @@ def howto_stage(
     """Rank the window's third-party how-to items; tie each to a topic of the week. Posts and videos
     scored by the instructional model are judged by that score alone (`judged_items`).
 
-    An item is tied to the topic whose centroid it is closest to (at least `howto_topic_similarity`),
-    and only when it also sits close to one of that topic's complaints (other than itself) in the
+    A solution comment in the thread of one of the week's complaints is tied to that complaint's topic.
+    Any other item is tied to the topic whose centroid it is closest to (at least
+    `howto_topic_similarity`), and only when it also sits close to one of that topic's complaints
+    (other than itself) in the
     space they were clustered in (at least `howto_complaint_similarity`; `item_space` gives the items'
     masked-text vectors there). Small weeks' topics are loose, and their centroids sit near any
     general tip about the product. On the demo's eight weeks the centroid alone tied 24 items; two
@@ -391,28 +393,42 @@ def howto_stage(
     if ranked and topics.centroids():
         ids = [s.mention.id for s in ranked]
         vectors = np.stack([week.vectors[i] for i in ids])
-        ties = tie_to_topics(ids, vectors, item_space([s.mention for s in ranked]), topics, policy)
+        roots = {s.mention.id: s.mention.thread_id for s in ranked if s.mention.thread_id}
+        ties = tie_to_topics(ids, vectors, item_space([s.mention for s in ranked]), topics, policy, roots)
     complaints = {m.id: m for m in week.complaints()}
     item_topics = {s.mention.id: ties[s.mention.id][0] if s.mention.id in ties else None for s in ranked}
     return ranked, item_topics, {i: complaints[c] for i, (_, c) in ties.items()}
 
 
 def tie_to_topics(
-    items: list[str], vectors: np.ndarray, in_space: np.ndarray, topics: TopicStage, policy: Any
+    items: list[str],
+    vectors: np.ndarray,
+    in_space: np.ndarray,
+    topics: TopicStage,
+    policy: Any,
+    roots: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, str]]:
-    """Item id -> (topic id, id of the topic's complaint it sits closest to) for the items tied to a topic:
-    the topic whose centroid (`topics.centroids()`, main encoder) is closest to the item's vector
-    (`vectors`, same space), at least `policy.howto_topic_similarity`, provided one of that topic's
-    complaints other than the item itself is at least `policy.howto_complaint_similarity` from the
-    item in the clustering space (`in_space` against `topics.member_vectors`).
+    """Item id -> (topic id, id of the topic's complaint it sits closest to) for the items tied to a topic.
+
+    A reply (a solution comment) in the thread of one of the week's complaints is tied to that
+    complaint's topic, the complaint being the one it answers (`roots`: item id -> thread root id).
+    Any other item goes to the topic whose centroid (`topics.centroids()`, main encoder) is closest to
+    its vector (`vectors`, same space), at least `policy.howto_topic_similarity`, provided one of that
+    topic's complaints other than the item itself is at least `policy.howto_complaint_similarity` from
+    the item in the clustering space (`in_space` against `topics.member_vectors`).
     """
     centroids = topics.centroids()
     if not centroids or not items:
         return {}
+    topic_of = {m: t for t in centroids for m in topics.topics[t]["mention_ids"]}
     ids = sorted(centroids)
     sims = vectors @ np.stack([centroids[i] for i in ids]).T
     out = {}
     for item, row, vector in zip(items, sims, in_space, strict=True):
+        root = (roots or {}).get(item)
+        if root is not None and root != item and root in topic_of:  # it answers that complaint
+            out[item] = (topic_of[root], root)
+            continue
         if row.max() < policy.howto_topic_similarity:
             continue
         topic = ids[int(row.argmax())]

@@ -108,6 +108,28 @@ def _howto(week) -> list[Mention]:
     return [video, *replies]
 
 
+def _refund_post(mentions: list[Mention]) -> Mention:
+    """The refund complaint the solution comment answers (a plain one: "no refund yet, terrible ...")."""
+    return next(m for m in mentions if "refund" in m.id and "terrible" in m.text)
+
+
+def _solution(week, post: Mention) -> list[Mention]:
+    """A solution comment answering one complaint post, and the poster's "that worked"."""
+    at = week.start_utc + timedelta(days=2)
+    common = {"source": "reddit", "brand": "Acme", "created_at": at, "fetched_at": at, "community": "acme"}
+    answer = Mention(
+        id="reddit:t1_sol", kind="comment", native_id="t1_sol", parent_id=post.id, thread_id=post.id,
+        text="Here is how to get it back: 1. Open Orders in the app. 2. Pick the cancelled order. "
+        "3. Tap 'Request refund' and it is paid within a day.",
+        author="helper", score=40, url="https://reddit.com/r/acme/comments/x/sol", **common,
+    )  # fmt: skip
+    thanks = Mention(
+        id="reddit:t1_thx", kind="comment", native_id="t1_thx", parent_id=answer.id, thread_id=post.id,
+        text="That worked, thanks!", author=post.author, **common,
+    )  # fmt: skip
+    return [answer, thanks]
+
+
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Config, Store]:
     kb = tmp_path / "kb"
@@ -125,7 +147,9 @@ def setup(tmp_path: Path) -> tuple[Config, Store]:
     config = load_config(tmp_path / "ugcminer.yaml")
     store = Store(config.store_url())
     store.upsert_mentions(_mentions(W46, {"battery": 25, "login": 25}, seed=1))
-    store.upsert_mentions(_mentions(W47, {"battery": 25, "refund": 25}, seed=2) + _howto(W47))
+    w47 = _mentions(W47, {"battery": 25, "refund": 25}, seed=2)
+    refund_post = _refund_post(w47)
+    store.upsert_mentions(w47 + _howto(W47) + _solution(W47, refund_post))
     store.upsert_mentions(_mentions(W48, {"login": 4}, seed=3))
     yield config, store
     store.close()
@@ -172,6 +196,11 @@ def test_analyze_brand__topics_keep_ids_new_ones_flagged_and_rerun_changes_nothi
     assert top.mention_id == "youtube:video:v1" and "2 replies say it worked" in top.reasons
     assert top.topic_id == battery47.topic_id and top.recommendation == "write an article"
     assert w47.creators[0].name == "FixItFelix"
+    # the solution comment answers a refund complaint: tied to that topic, the complaint named
+    answer = next(h for h in w47.howto if h.mention_id == "reddit:t1_sol")
+    assert answer.topic_id == refund.topic_id, [(h.mention_id, h.topic_label) for h in w47.howto]
+    answered = _refund_post(_mentions(W47, {"battery": 25, "refund": 25}, seed=2)).id
+    assert answer.closest_complaint["mention_id"] == answered and answered in refund.mention_ids
     assert list((Path(config.topics.model_dir) / "acme" / "2026-W47").glob("*.safetensors"))
     version = store.analyses([battery47.mention_ids[0]])[battery47.mention_ids[0]]["model_version"]
     assert "+posts=" in version  # these Reddit posts were read by the post heads...

@@ -223,3 +223,31 @@ def test_title_asks__requests_in_any_form_ask_and_a_guide_quoting_a_question_doe
     assert form_features(guide) == [1.0, 0.0, 1.0, 0.0, 0.0, 0.0]
     til = _m("t", "post", title="TIL you can pin tabs in Chrome", text="Has anyone else tried it?")
     assert form_features(til)[4:] == [1.0, 1.0]  # tip words; the body asks
+
+
+def test_rank_howto__a_comment_others_say_worked_is_a_solution_whatever_its_wording() -> None:
+    post = _m(
+        "p", "post", title="Acme app crashes on start", text="any ideas?", author="op", community="acme"
+    )
+    tip = _m("t", "comment", text="Try safe mode, then clear the cache", parent_id="p", thread_id="p",
+             author="helper", score=12, community="acme")  # fmt: skip
+    chat = _m("x", "comment", text="Same here, so annoying", parent_id="p", thread_id="p", author="other",
+              score=30, community="acme")  # fmt: skip
+    thanks = _m("y", "comment", text="That worked, thanks!", parent_id="t", thread_id="p", author="op")
+    worked = _m(
+        "z", "comment", text="+1 worked for me", parent_id="x", thread_id="p", author="x"
+    )  # own reply
+    corpus = [post, tip, chat, thanks, worked]
+    probs = {"t": 0.2, "x": 0.1, "y": 0.05, "z": 0.05}  # the how-to model does not read them as instructions
+    ranked, _ = rank_howto(
+        corpus, replies_by_target(corpus), probs, Baselines.of(corpus, NOW), NOW, threads={"p": post}
+    )
+    assert [s.mention.id for s in ranked] == ["t", "x"]
+    tip_scored = ranked[0]
+    assert (
+        "the original poster confirmed it worked" in tip_scored.reasons
+        and tip_scored.signals["op_confirmed"] == 1.0
+    )
+    # "x" is ranked for the other user's "worked for me" (a reply by someone else), not for its text
+    assert ranked[1].signals["worked"] > 0 and ranked[1].signals["op_confirmed"] == 0.0
+    assert rank_howto(corpus, {}, probs, Baselines.of(corpus, NOW), NOW, threads={"p": post})[0] == []

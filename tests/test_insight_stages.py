@@ -171,6 +171,12 @@ def test_tie_to_topics__an_item_needs_a_close_complaint_not_only_a_close_loose_c
     # is close to complaint c1; "tip" is itself a complaint of topic 1 and close to no other; "far" is
     # close to no centroid
     assert tie_to_topics(items, vectors, in_space, topics, POLICY) == {"fix": (1, "c1")}
+    # a solution comment in the thread of complaint c4 answers it, however far its text is; a reply in
+    # a thread that is not one of the week's complaints is judged by its text like any item
+    replies = ["answer", "elsewhere"]
+    far = np.stack([unit(-1, 0, 0, 0, 0), unit(-1, 0, 0, 0, 0)])
+    ties = tie_to_topics(replies, far, far, topics, POLICY, {"answer": "c4", "elsewhere": "some-post"})
+    assert ties == {"answer": (2, "c4")}
     looser = replace(POLICY, howto_complaint_similarity=0.35)
     assert {i: t for i, (t, _) in tie_to_topics(items, vectors, in_space, topics, looser).items()} == {
         "general": 1,
