@@ -421,6 +421,7 @@ def tie_to_topics(
     if not centroids or not items:
         return {}
     topic_of = {m: t for t in centroids for m in topics.topics[t]["mention_ids"]}
+    members: dict[int, tuple[list[str], np.ndarray | None]] = {}
     ids = sorted(centroids)
     sims = vectors @ np.stack([centroids[i] for i in ids]).T
     out = {}
@@ -432,10 +433,17 @@ def tie_to_topics(
         if row.max() < policy.howto_topic_similarity:
             continue
         topic = ids[int(row.argmax())]
-        members = [m for m in topics.topics[topic]["mention_ids"] if m != item and m in topics.member_vectors]
-        near = max(((float(topics.member_vectors[m] @ vector), m) for m in members), default=None)
-        if near is not None and near[0] >= policy.howto_complaint_similarity:
-            out[item] = (topic, near[1])
+        if topic not in members:  # the topic's complaints and their vectors, stacked once (large weeks)
+            kept = [m for m in topics.topics[topic]["mention_ids"] if m in topics.member_vectors]
+            members[topic] = (kept, np.stack([topics.member_vectors[m] for m in kept]) if kept else None)
+        kept, matrix = members[topic]
+        if matrix is None:
+            continue
+        near = matrix @ vector
+        near[[i for i, m in enumerate(kept) if m == item]] = -np.inf  # an item is no evidence for itself
+        best = int(np.argmax(near))
+        if near[best] >= policy.howto_complaint_similarity:
+            out[item] = (topic, kept[best])
     return out
 
 
