@@ -371,10 +371,9 @@ def howto_stage(
     A solution comment in the thread of one of the week's complaints is tied to that complaint's topic.
     Any other item is tied to the topic whose centroid it is closest to (at least
     `howto_topic_similarity`), and only when it also sits close to one of that topic's complaints
-    (other than itself) in the
-    space they were clustered in (at least `howto_complaint_similarity`; `item_space` gives the items'
-    masked-text vectors there). Small weeks' topics are loose, and their centroids sit near any
-    general tip about the product. On the demo's eight weeks the centroid alone tied 24 items; two
+    (other than itself) in the space they were clustered in (at least `howto_complaint_similarity`;
+    `item_space` gives the items' masked-text vectors there). Small weeks' topics are loose, and their
+    centroids sit near any general tip about the product. On the demo's eight weeks the centroid alone tied 24 items; two
     annotators, reading all 650 (item, topic) pairs, judged 3 of those ties helpful (each helps one
     complaint of its topic, none what the topic is mainly about). With the complaint check 7 are tied,
     2 of them helpful to both annotators and 3 to either (`python -m bench.demo_links`). The closest
