@@ -47,6 +47,9 @@ against 0.602 / 0.072, 12 runs) and cost one label each on the held-out large se
 BANKING77 0.624 -> 0.615, airline 0.440 -> 0.420), for 2-3 points on small-week labels; in the topic
 encoder's space too (0.720 / 0.081 at 0.70 and 0.686 / 0.076 at 0.72 against 0.710 / 0.087 and
 0.680 / 0.066, 40 runs of `bench.small_periods --identity` with core centroids patched in).
+Matching by the highest cosine to any of a known topic's last `match_history` weekly centroids, instead
+of to their size-weighted mean, was a wash as well (2026-12-08, same 40 runs, topic encoder's space:
+0.712 / 0.087 at 0.70 and 0.677 / 0.070 at 0.72 against 0.710 / 0.087 and 0.680 / 0.066).
 
 Before, in the main encoder's space (`python -m bench.topic_matching --weeks`: true-label topics of
 4-16 texts drawn week by week for 8 weeks, a quarter of them replaced by unseen labels each week; 40
