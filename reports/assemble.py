@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from models.insight import HowtoItem, PeriodInsight, TopicSummary
+from models.insight import HowtoItem, KbGap, PeriodInsight, TopicSummary
 from reports.coverage import Coverage, read_coverage
 from reports.metrics import TREND_WEEKS, Headline, WeekMetrics, headlines, weekly_metrics
 from reports.weeks import IsoWeek, parse_week
@@ -49,6 +49,8 @@ class Action:
     outline: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)  # {title, url}
     questions: list[dict[str, Any]] = field(default_factory=list)  # {question, source_url}
+    # what the topic's most central complaints say, when there is neither outline nor question: {text, url}
+    quotes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_row(self) -> dict[str, Any]:
         """A flat table row."""
@@ -60,6 +62,7 @@ class Action:
             "outline": " / ".join(str(s.get("step", "")) for s in self.outline),
             "sources": " ".join(str(s.get("source_url") or "") for s in self.outline).strip(),
             "questions": " / ".join(str(q.get("question", "")) for q in self.questions),
+            "customers_say": " / ".join(str(q.get("text", "")) for q in self.quotes),
         }
 
 
@@ -117,6 +120,12 @@ class Report:
         weeks = f"{gap} week{'s' if gap != 1 else ''}"
         return f"back after {weeks} (last seen {period}, {size} mention{'s' if size != 1 else ''})"
 
+    def said(self, gap: KbGap) -> list[dict[str, Any]]:
+        """For a topic gap with neither outline steps nor customer questions: what its most central
+        complaints say ({text, url}), so a writer still sees what the topic is about; else [].
+        """
+        return gap_quotes(self.insight, gap)
+
     def topic_trend(self, topic_id: int) -> list[int]:
         """The topic's weekly sizes, oldest first (for a sparkline)."""
         return [int(n) for _, n in self.insight.topic_history.get(topic_id, [])][-TREND_WEEKS:]
@@ -133,6 +142,21 @@ def _grouped(insight: PeriodInsight, topic_ref: str) -> str:
     topic = insight.topic(int(topic_ref))
     part = topic.grouped_part if topic else None
     return "" if part is None else f" ({part} closely grouped)"
+
+
+#: how many of a topic's central complaints a gap without outline or questions quotes
+GAP_QUOTES = 3
+
+
+def gap_quotes(insight: PeriodInsight, gap: KbGap) -> list[dict[str, Any]]:
+    """What a topic gap's most central complaints say ({text, url}), when the gap has neither outline
+    steps nor customer questions to show; else [].
+    """
+    if gap.kind != "topic" or gap.outline or gap.questions:
+        return []
+    topic = insight.topic(int(gap.ref))
+    reps = topic.representatives if topic else []
+    return [{"text": r.get("text") or "", "url": r.get("url")} for r in reps[:GAP_QUOTES] if r.get("text")]
 
 
 def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
@@ -160,6 +184,7 @@ def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
                 list(gap.outline),
                 links,
                 list(gap.questions),
+                gap_quotes(insight, gap),
             )
         )
     return out

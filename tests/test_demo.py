@@ -102,6 +102,21 @@ def test_demo__howto_leaderboard_holds_guides_not_rants_or_requests(
     assert "| songs to your mobile (closest complaint: [" in board
 
 
+def test_demo__a_topic_gap_with_no_helpful_content_quotes_what_customers_say(
+    first_demo: tuple[Path, Path, str, float],
+):
+    """Week 46's "galaxy s4 (phone)" has no tied how-to item and asks no question: its gap and its action
+    quote the topic's central complaints instead of drafting an outline from unrelated tips.
+    """
+    _, html, _, _ = first_demo
+    text = (html.parent / "report.md").read_text(encoding="utf-8")
+    gaps = text.split("## Knowledge-base gaps")[1].split("## Creator shortlist")[0]
+    galaxy = gaps.split("**galaxy s4 (phone)**")[1].split("\n- **")[0]
+    assert "Customers say:" in galaxy and "Just got my very first smartphone" in galaxy
+    actions = text.split("## What to do next")[1].split("## Emerging topics")[0]
+    assert actions.count("Customers say:") >= 1
+
+
 def _findings(html: Path) -> str:
     """report.md without its generation time and its run statistics (a re-run adds runs and quota)."""
     text = (html.parent / "report.md").read_text(encoding="utf-8")

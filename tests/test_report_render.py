@@ -343,6 +343,29 @@ def test_render__a_covered_howto_item_names_the_article_that_covers_it(report, t
     assert PeriodInsight.from_dict(stored).howto[1].kb_article is None
 
 
+def test_render__a_topic_gap_without_steps_or_questions_quotes_its_central_complaints(report, tmp_path: Path):
+    (gap,) = report.insight.gaps  # "login fails", topic 1: representatives "App crashes", "Same here", ...
+    bare = replace(gap, outline=[], questions=[])
+    report.insight = replace(report.insight, gaps=[bare])
+    report.actions = next_actions(report.insight)
+    html, md = render_html(report), render_markdown(report)
+    said = "No third-party steps or customer questions this week. Customers say:"
+    assert md.count(said) == 2  # the action and the gap
+    assert (
+        '"App crashes <script>window.__xss=1</script>" ([source](https://www.reddit.com/r/acme/1))' not in md
+    )
+    assert '"App crashes &lt;script&gt;' in md and "Same here" in md
+    assert "javascript:" not in md.split(said)[1][:400]  # a bad link stays plain text
+    assert html.count("Customers say</strong>") == 2 and "<script>window" not in html
+    (write,) = [a for a in report.actions if a.kind == "write"]
+    assert [q["url"] for q in write.quotes][:1] == ["https://www.reddit.com/r/acme/1"]
+    assert "No steps or questions to draw an outline" not in md
+    with_questions = replace(bare, questions=[{"question": "Why does login fail?", "source_url": None}])
+    assert report.said(with_questions) == [] and report.said(gap) == []  # questions or steps: no quotes
+    rows = list(csv.DictReader(write_report(report, tmp_path / "said").csv["actions"].open(encoding="utf-8")))
+    assert rows[0]["customers_say"].startswith("App crashes")
+
+
 def test_render__a_topic_back_after_weeks_without_complaints_says_when_it_was_last_seen(report):
     t = report.insight.topics[0]  # "login fails", week 47
     back = replace(t, size=8, prev_size=0, change=8, status="growing")
