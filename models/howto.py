@@ -43,6 +43,13 @@ WORKED_PATTERN = re.compile(
     r"\bthanks?[^.!?\n]{0,40}\b(work(ed|s)?|fix(ed)?|solved|helped)\b|\bfixed it\b|\bsaved my\b|\bthis helped\b",
     re.IGNORECASE,
 )
+# a reply that says it did not work ("thanks, but it didn't work", "still crashing"): the pattern above
+# would read its "thanks ... work" as a confirmation
+NOT_WORKED_PATTERN = re.compile(
+    r"\b(didn'?t|did not|doesn'?t|does not|don'?t|do not|not|never|no longer|won'?t|wasn'?t|isn'?t)\s+"
+    r"(really\s+|quite\s+|seem to\s+)?(work|fix|solve|help)|\bno (luck|dice)\b|\bstill (broken|not|crash|the same)",
+    re.IGNORECASE,
+)
 QUESTION_PATTERN = re.compile(
     r"^(how (do|can|should) (i|we|you)|why|what|is there|does anyone|anyone)\b", re.I
 )
@@ -223,13 +230,21 @@ def _group(m: Mention) -> tuple[str, str]:
 def _op_confirmed(m: Mention, replies: Sequence[Mention], op_author: str | None) -> bool:
     for reply in replies:
         by_op = bool(reply.extra.get("is_submitter")) or (op_author is not None and reply.author == op_author)
-        if by_op and reply.author != m.author and WORKED_PATTERN.search(reply.text or ""):
+        if by_op and reply.author != m.author and says_worked(reply.text):
             return True
     return False
 
 
 def _worked_replies(m: Mention, replies: Sequence[Mention]) -> list[str]:
-    return [r.text for r in replies if r.author != m.author and WORKED_PATTERN.search(r.text or "")]
+    return [r.text for r in replies if r.author != m.author and says_worked(r.text)]
+
+
+def says_worked(text: str | None) -> bool:
+    """Whether a reply says the fix worked ("that fixed it", "thanks, worked for me"), and not that it
+    did not ("thanks, but it didn't work").
+    """
+    text = text or ""
+    return bool(WORKED_PATTERN.search(text)) and not NOT_WORKED_PATTERN.search(text)
 
 
 def score_item(

@@ -251,3 +251,24 @@ def test_rank_howto__a_comment_others_say_worked_is_a_solution_whatever_its_word
     # "x" is ranked for the other user's "worked for me" (a reply by someone else), not for its text
     assert ranked[1].signals["worked"] > 0 and ranked[1].signals["op_confirmed"] == 0.0
     assert rank_howto(corpus, {}, probs, Baselines.of(corpus, NOW), NOW, threads={"p": post})[0] == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "worked"),
+    [
+        ("That fixed it, thanks!", True),
+        ("thanks, worked for me", True),
+        ("Worked like a charm", True),
+        ("This helped a lot", True),
+        ("Thanks, but it didn't work for me", False),
+        ("thanks, still crashing though", False),
+        ("Tried it, no luck. Thanks anyway, it does not fix the login", False),
+        ("Does this work on Android 4.2?", False),
+    ],
+)
+def test_says_worked__a_reply_that_says_the_fix_did_not_work_is_no_confirmation(
+    reply: str, worked: bool
+) -> None:
+    from models.howto import says_worked
+
+    assert says_worked(reply) is worked
