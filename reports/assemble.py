@@ -173,6 +173,8 @@ def _gap_actions(insight: PeriodInsight, kind: str) -> list[Action]:
                 else "successful third-party how-to content"
             )
             why = f"third-party how-to content that works ({why}) and no matching help article"
+            if gap.steps_elsewhere and not gap.outline:  # a link post or a video: say where to read the steps
+                why += f"; its steps are {gap.steps_elsewhere}"
         links = [{"title": f"Model it on: {item.title}", "url": item.url}] if item else []
         topic = gap.label if kind == "topic" else (item.topic_label if item else None)
         out.append(

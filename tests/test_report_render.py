@@ -285,6 +285,11 @@ def test_render__a_howto_gap_links_its_item_and_says_where_steps_outside_its_tex
         f'<a href="{url}" rel="noopener noreferrer nofollow">How to turn old phones into cameras</a>' in html
     )
     assert md.count("No steps or questions to draw an outline") == 1  # the text post: nothing to point to
+    actions = {a.title: a for a in next_actions(report.insight)}
+    assert actions["Write an article: How to turn old phones into cameras"].why.endswith(
+        "; its steps are on the page it links to (cams.example.com)"
+    )  # the action says where to read the steps too
+    assert "its steps are" not in actions["Write an article: How to google"].why
     files = write_report(report, tmp_path / "gaps")
     rows = list(csv.DictReader(files.csv["gaps"].open(encoding="utf-8")))
     assert [(r["url"], r["steps_elsewhere"]) for r in rows] == [
