@@ -367,7 +367,7 @@ def accepted_answer(m: Mention, replies: Sequence[Mention], op_author: str | Non
     a solution whatever its wording ("try safe mode" -> "that fixed it"), so it ranks as how-to content
     even when neither the how-to model nor its form says instructions.
     """
-    if m.kind not in ("comment", "video_comment"):
+    if m.kind not in ("comment", "video_comment") or says_worked(m.text):  # a thank-you is no answer
         return False
     return bool(_worked_replies(m, replies)) or _op_confirmed(m, replies, op_author)
 

@@ -234,11 +234,11 @@ def test_rank_howto__a_comment_others_say_worked_is_a_solution_whatever_its_word
     chat = _m("x", "comment", text="Same here, so annoying", parent_id="p", thread_id="p", author="other",
               score=30, community="acme")  # fmt: skip
     thanks = _m("y", "comment", text="That worked, thanks!", parent_id="t", thread_id="p", author="op")
-    worked = _m(
-        "z", "comment", text="+1 worked for me", parent_id="x", thread_id="p", author="x"
-    )  # own reply
-    corpus = [post, tip, chat, thanks, worked]
-    probs = {"t": 0.2, "x": 0.1, "y": 0.05, "z": 0.05}  # the how-to model does not read them as instructions
+    worked = _m("z", "comment", text="+1 worked for me", parent_id="x", thread_id="p", author="someone")
+    # a thank-you with an agreeing reply confirms something else; it is no answer itself
+    agree = _m("w", "comment", text="same here, that worked too", parent_id="y", thread_id="p", author="u9")
+    corpus = [post, tip, chat, thanks, worked, agree]
+    probs = {"t": 0.2, "x": 0.1, "y": 0.05, "z": 0.05, "w": 0.05}  # none reads as instructions to the model
     ranked, _ = rank_howto(
         corpus, replies_by_target(corpus), probs, Baselines.of(corpus, NOW), NOW, threads={"p": post}
     )
